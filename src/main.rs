@@ -1,1 +1,41 @@
-fn main() {}
+//! The `mosel` command-line tool: a thin layer over the mosel library.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// mosel: train models, evaluate them honestly, and select the best one.
+#[derive(Debug, Parser)]
+#[command(name = "mosel", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the datasets bundled with mosel.
+    Datasets(cli::datasets::Args),
+    /// Show a data file's schema: column types, missing values, cardinalities, the target.
+    Describe(cli::describe::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Datasets(a) => cli::datasets::run(a),
+        Command::Describe(a) => cli::describe::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

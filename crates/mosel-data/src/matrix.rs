@@ -16,12 +16,20 @@ pub struct Matrix {
 impl Matrix {
     /// A matrix of zeros.
     pub fn zeros(n_rows: usize, n_cols: usize) -> Self {
-        Self { data: vec![0.0; n_rows * n_cols], n_rows, n_cols }
+        Self {
+            data: vec![0.0; n_rows * n_cols],
+            n_rows,
+            n_cols,
+        }
     }
 
     /// Wraps row-major data. Returns `None` when `data.len() != n_rows * n_cols`.
     pub fn from_vec(data: Vec<f32>, n_rows: usize, n_cols: usize) -> Option<Self> {
-        (data.len() == n_rows * n_cols).then_some(Self { data, n_rows, n_cols })
+        (data.len() == n_rows * n_cols).then_some(Self {
+            data,
+            n_rows,
+            n_cols,
+        })
     }
 
     /// Row `i` as a slice.
@@ -42,6 +50,10 @@ impl Matrix {
         for &r in rows {
             data.extend_from_slice(self.row(r));
         }
-        Self { data, n_rows: rows.len(), n_cols: self.n_cols }
+        Self {
+            data,
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+        }
     }
 }
