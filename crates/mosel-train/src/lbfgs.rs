@@ -1,0 +1,365 @@
+//! L-BFGS (Nocedal 1980; Nocedal & Wright, *Numerical Optimization*, Alg. 7.4/7.5) with a
+//! strong-Wolfe line search (N&W Alg. 3.5/3.6, cubic interpolation in the zoom phase).
+//!
+//! The algorithm, step by step (mirrored by `oracle/ref_optimizers.py`, whose output the
+//! tests compare against):
+//!
+//! 1. `d = -H g` by the two-loop recursion over the last `memory` pairs `(s, y)` with
+//!    `H0 = (sᵀy / yᵀy) I` from the newest pair (`d = -g` without pairs). If `gᵀd ≥ 0` the
+//!    memory is cleared and `d = -g`.
+//! 2. First trial step `t = min(1, 1/‖g‖₁)` when the memory is empty, else `t = 1`.
+//! 3. Line search with `c1 = 1e-4`, `c2 = 0.9`, at most 25 evaluations: bracketing by
+//!    doubling `t`, then zoom with the minimiser of the cubic through the bracket ends
+//!    (bisection when it falls outside the middle 80 % of the bracket).
+//! 4. `s = x⁺ - x`, `y = g⁺ - g`; the pair is kept when `sᵀy > 1e-10`.
+//! 5. Stop when `‖g‖∞ ≤ gtol`, or `|f - f⁺| ≤ ftol · max(|f|, |f⁺|, 1)`, or after
+//!    `max_iter` iterations, or when the line search finds no decrease.
+
+/// Settings of [`minimize`].
+#[derive(Debug, Clone, Copy)]
+pub struct LbfgsOptions {
+    /// Correction pairs kept.
+    pub memory: usize,
+    /// Maximum iterations.
+    pub max_iter: usize,
+    /// Stop when the largest gradient component is at most this.
+    pub gtol: f64,
+    /// Stop when the relative decrease of the objective is at most this.
+    pub ftol: f64,
+    /// Maximum function evaluations per line search.
+    pub max_ls: usize,
+}
+
+impl Default for LbfgsOptions {
+    fn default() -> Self {
+        Self {
+            memory: 10,
+            max_iter: 100,
+            gtol: 1e-5,
+            ftol: 1e-9,
+            max_ls: 25,
+        }
+    }
+}
+
+/// Why [`minimize`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbfgsStop {
+    /// Gradient small enough.
+    GradientTolerance,
+    /// Objective no longer decreasing enough.
+    LossTolerance,
+    /// `max_iter` reached.
+    MaxIter,
+    /// The line search found no decrease along the search direction.
+    LineSearchFailed,
+    /// The per-iteration callback asked to stop.
+    Callback,
+    /// The objective or its gradient was not finite.
+    NonFinite,
+}
+
+/// What one iteration did, passed to the callback.
+#[derive(Debug, Clone, Copy)]
+pub struct LbfgsIter {
+    /// 1-based iteration number.
+    pub iter: usize,
+    /// Objective after the iteration.
+    pub f: f64,
+    /// Euclidean norm of the gradient after the iteration.
+    pub grad_norm: f64,
+    /// Function evaluations so far (including the initial one).
+    pub evals: usize,
+    /// Accepted step length.
+    pub step: f64,
+}
+
+/// Summary of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct LbfgsReport {
+    /// Final objective.
+    pub f: f64,
+    /// Iterations done.
+    pub iters: usize,
+    /// Function evaluations done.
+    pub evals: usize,
+    /// Why it stopped.
+    pub stop: LbfgsStop,
+}
+
+#[derive(Clone, Copy)]
+struct Pt {
+    t: f64,
+    f: f64,
+    d: f64,
+}
+
+/// Minimises `f` starting from `x` (updated in place). `f(x, g)` returns the objective and
+/// writes its gradient into `g`. `on_iter` is called after every iteration with the new `x`;
+/// returning `false` stops. Allocates its work buffers once, before the first iteration.
+pub fn minimize<F, C>(x: &mut [f64], mut f: F, opts: &LbfgsOptions, mut on_iter: C) -> LbfgsReport
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+    C: FnMut(&LbfgsIter, &[f64]) -> bool,
+{
+    let n = x.len();
+    let m = opts.memory.max(1);
+    let mut g = vec![0.0; n];
+    let mut fx = f(x, &mut g);
+    let mut evals = 1usize;
+    let finite = |v: f64, g: &[f64]| v.is_finite() && g.iter().all(|x| x.is_finite());
+    if !finite(fx, &g) {
+        return LbfgsReport {
+            f: fx,
+            iters: 0,
+            evals,
+            stop: LbfgsStop::NonFinite,
+        };
+    }
+    if inf_norm(&g) <= opts.gtol {
+        return LbfgsReport {
+            f: fx,
+            iters: 0,
+            evals,
+            stop: LbfgsStop::GradientTolerance,
+        };
+    }
+    let mut s_hist = vec![0.0; m * n];
+    let mut y_hist = vec![0.0; m * n];
+    let mut rho = vec![0.0; m];
+    let mut alpha = vec![0.0; m];
+    let mut len = 0usize; // pairs stored
+    let mut head = 0usize; // slot of the next pair
+    let mut d = vec![0.0; n];
+    let mut xt = vec![0.0; n];
+    let mut gt = vec![0.0; n];
+    let mut stop = LbfgsStop::MaxIter;
+    let mut iters = 0;
+    for k in 0..opts.max_iter {
+        // Two-loop recursion: d = -H g.
+        d.copy_from_slice(&g);
+        for j in 0..len {
+            let i = (head + m - 1 - j) % m;
+            let s = &s_hist[i * n..(i + 1) * n];
+            let y = &y_hist[i * n..(i + 1) * n];
+            alpha[i] = rho[i] * dot(s, &d);
+            axpy(-alpha[i], y, &mut d);
+        }
+        if len > 0 {
+            let i = (head + m - 1) % m;
+            let y = &y_hist[i * n..(i + 1) * n];
+            let gamma = 1.0 / (rho[i] * dot(y, y));
+            d.iter_mut().for_each(|v| *v *= gamma);
+        }
+        for j in (0..len).rev() {
+            let i = (head + m - 1 - j) % m;
+            let s = &s_hist[i * n..(i + 1) * n];
+            let y = &y_hist[i * n..(i + 1) * n];
+            let beta = rho[i] * dot(y, &d);
+            axpy(alpha[i] - beta, s, &mut d);
+        }
+        d.iter_mut().for_each(|v| *v = -*v);
+        let mut gtd = dot(&g, &d);
+        if gtd >= 0.0 || !gtd.is_finite() {
+            len = 0;
+            head = 0;
+            for (di, gi) in d.iter_mut().zip(&g) {
+                *di = -gi;
+            }
+            gtd = -dot(&g, &g);
+        }
+        let t0 = if len == 0 {
+            (1.0 / g.iter().map(|v| v.abs()).sum::<f64>()).min(1.0)
+        } else {
+            1.0
+        };
+        let _ = k;
+        let mut phi = |t: f64, xt: &mut [f64], gt: &mut [f64]| -> (f64, f64) {
+            for i in 0..n {
+                xt[i] = x[i] + t * d[i];
+            }
+            let v = f(xt, gt);
+            (v, dot(gt, &d))
+        };
+        let ls = strong_wolfe(
+            &mut phi,
+            &mut xt,
+            &mut gt,
+            t0,
+            fx,
+            gtd,
+            opts.max_ls,
+            &mut evals,
+        );
+        let Some((t, ft)) = ls else {
+            stop = LbfgsStop::LineSearchFailed;
+            break;
+        };
+        if !finite(ft, &gt) {
+            stop = LbfgsStop::NonFinite;
+            break;
+        }
+        iters += 1;
+        // Update the memory.
+        let slot = head;
+        let mut sy = 0.0;
+        let mut yy = 0.0;
+        for i in 0..n {
+            let s = xt[i] - x[i];
+            let y = gt[i] - g[i];
+            s_hist[slot * n + i] = s;
+            y_hist[slot * n + i] = y;
+            sy += s * y;
+            yy += y * y;
+        }
+        if sy > 1e-10 && yy > 0.0 {
+            rho[slot] = 1.0 / sy;
+            head = (head + 1) % m;
+            len = (len + 1).min(m);
+        }
+        let f_old = fx;
+        x.copy_from_slice(&xt);
+        g.copy_from_slice(&gt);
+        fx = ft;
+        let info = LbfgsIter {
+            iter: iters,
+            f: fx,
+            grad_norm: dot(&g, &g).sqrt(),
+            evals,
+            step: t,
+        };
+        if !on_iter(&info, x) {
+            stop = LbfgsStop::Callback;
+            break;
+        }
+        if inf_norm(&g) <= opts.gtol {
+            stop = LbfgsStop::GradientTolerance;
+            break;
+        }
+        if (f_old - fx).abs() <= opts.ftol * f_old.abs().max(fx.abs()).max(1.0) {
+            stop = LbfgsStop::LossTolerance;
+            break;
+        }
+    }
+    LbfgsReport {
+        f: fx,
+        iters,
+        evals,
+        stop,
+    }
+}
+
+/// Minimiser of the cubic interpolating `(t, f, f')` at both points (N&W eq. 3.59); NaN
+/// when it has none.
+fn cubic_min(a: Pt, b: Pt) -> f64 {
+    let d1 = a.d + b.d - 3.0 * (a.f - b.f) / (a.t - b.t);
+    let sq = d1 * d1 - a.d * b.d;
+    if sq < 0.0 {
+        return f64::NAN;
+    }
+    let d2 = (b.t - a.t).signum() * sq.sqrt();
+    b.t - (b.t - a.t) * (b.d + d2 - d1) / (b.d - a.d + 2.0 * d2)
+}
+
+/// Strong-Wolfe line search; on success `xt`/`gt` hold the accepted point.
+#[allow(clippy::too_many_arguments)]
+fn strong_wolfe<P>(
+    phi: &mut P,
+    xt: &mut [f64],
+    gt: &mut [f64],
+    t0: f64,
+    f0: f64,
+    d0: f64,
+    max_ls: usize,
+    evals: &mut usize,
+) -> Option<(f64, f64)>
+where
+    P: FnMut(f64, &mut [f64], &mut [f64]) -> (f64, f64),
+{
+    const C1: f64 = 1e-4;
+    const C2: f64 = 0.9;
+    let mut used = 0usize;
+    let mut prev = Pt {
+        t: 0.0,
+        f: f0,
+        d: d0,
+    };
+    let mut t = t0;
+    let (mut lo, mut hi);
+    loop {
+        let (ft, dt) = phi(t, xt, gt);
+        used += 1;
+        *evals += 1;
+        let cur = Pt { t, f: ft, d: dt };
+        if !ft.is_finite() || ft > f0 + C1 * t * d0 || (used > 1 && ft >= prev.f) {
+            lo = prev;
+            hi = cur;
+            break;
+        }
+        if dt.abs() <= -C2 * d0 {
+            return Some((t, ft));
+        }
+        if dt >= 0.0 {
+            lo = cur;
+            hi = prev;
+            break;
+        }
+        if used >= max_ls {
+            return Some((t, ft));
+        }
+        prev = cur;
+        t *= 2.0;
+    }
+    // Zoom.
+    loop {
+        let width = (hi.t - lo.t).abs();
+        if used >= max_ls || width < 1e-14 * lo.t.abs().max(1e-10) {
+            if lo.t == 0.0 || lo.f >= f0 {
+                return None;
+            }
+            let (ft, _) = phi(lo.t, xt, gt);
+            *evals += 1;
+            return Some((lo.t, ft));
+        }
+        let (a, b) = (lo.t.min(hi.t), lo.t.max(hi.t));
+        let mut t = if hi.f.is_finite() {
+            cubic_min(lo, hi)
+        } else {
+            f64::NAN
+        };
+        if !t.is_finite() || t < a + 0.1 * width || t > b - 0.1 * width {
+            t = 0.5 * (lo.t + hi.t);
+        }
+        let (ft, dt) = phi(t, xt, gt);
+        used += 1;
+        *evals += 1;
+        let cur = Pt { t, f: ft, d: dt };
+        if !ft.is_finite() || ft > f0 + C1 * t * d0 || ft >= lo.f {
+            hi = cur;
+        } else {
+            if dt.abs() <= -C2 * d0 {
+                return Some((t, ft));
+            }
+            if dt * (hi.t - lo.t) >= 0.0 {
+                hi = lo;
+            }
+            lo = cur;
+        }
+    }
+}
+
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[inline]
+fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+fn inf_norm(g: &[f64]) -> f64 {
+    g.iter().fold(0.0, |m, v| m.max(v.abs()))
+}

@@ -1,0 +1,340 @@
+//! Loss functions on model outputs (logits for classification), with their gradients.
+//!
+//! Every loss is the **mean over rows** of a per-row loss; [`Loss::eval`] returns the *sum*
+//! over the rows it is given and writes `scale * ∂loss_i/∂z_i` per row, so a caller averaging
+//! over a batch of `n` rows passes `scale = 1/n`.
+//!
+//! | loss | per-row value | gradient w.r.t. the output `z` |
+//! |---|---|---|
+//! | MSE | `(z - y)²` | `2 (z - y)` |
+//! | MAE | `|z - y|` | `sign(z - y)` (0 at 0) |
+//! | Huber(δ) | `½ r²` if `|r| ≤ δ`, else `δ (|r| - ½ δ)` | `r` clipped to `[-δ, δ]` |
+//! | binary cross-entropy on a logit | `softplus(z) - y z` | `σ(z) - y` |
+//! | softmax cross-entropy on logits | `logsumexp(z) - z_y` | `softmax(z) - onehot(y)` |
+//!
+//! The cross-entropies never evaluate `log(0)` or overflow: `softplus(z) = max(z, 0) +
+//! log1p(exp(-|z|))` and log-sum-exp subtracts the largest logit first, so logits of ±1e4
+//! give exact, finite values.
+
+use mosel_data::Task;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A training loss.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Loss {
+    /// Mean squared error (regression).
+    Mse,
+    /// Mean absolute error (regression).
+    Mae,
+    /// Huber loss with threshold `delta` (regression).
+    Huber {
+        /// Residual size where the loss turns from quadratic to linear.
+        delta: f64,
+    },
+    /// Binary cross-entropy on one logit per row (binary classification).
+    BinaryCrossEntropy,
+    /// Softmax cross-entropy on one logit per class (multiclass classification).
+    CrossEntropy,
+}
+
+/// The targets of the rows a loss is evaluated on.
+#[derive(Debug, Clone, Copy)]
+pub enum Labels<'a> {
+    /// Real values (regression).
+    Values(&'a [f64]),
+    /// Class codes (classification; 0/1 for binary cross-entropy).
+    Codes(&'a [u32]),
+}
+
+impl Labels<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Labels::Values(v) => v.len(),
+            Labels::Codes(c) => c.len(),
+        }
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Loss {
+    /// The default loss of a task: MSE for regression, binary cross-entropy for binary and
+    /// softmax cross-entropy for multiclass classification.
+    pub fn default_for(task: Task) -> Self {
+        match task {
+            Task::Regression => Loss::Mse,
+            Task::Binary => Loss::BinaryCrossEntropy,
+            Task::Multiclass => Loss::CrossEntropy,
+        }
+    }
+
+    /// True for the classification losses.
+    pub fn is_classification(self) -> bool {
+        matches!(self, Loss::BinaryCrossEntropy | Loss::CrossEntropy)
+    }
+
+    /// Number of model outputs per row for `n_classes` classes (ignored for regression).
+    pub fn n_outputs(self, n_classes: usize) -> usize {
+        match self {
+            Loss::CrossEntropy => n_classes,
+            _ => 1,
+        }
+    }
+
+    /// Sum over rows of the per-row loss of `outputs` (row-major, `k` values per row) against
+    /// `labels`. When `grad` is given (same layout as `outputs`) it receives
+    /// `scale * ∂loss_i/∂outputs_i`.
+    ///
+    /// Panics only on internal misuse (mismatched lengths or label kind), which the models
+    /// rule out before calling.
+    pub fn eval(
+        self,
+        outputs: &[f32],
+        k: usize,
+        labels: Labels<'_>,
+        scale: f32,
+        grad: Option<&mut [f32]>,
+    ) -> f64 {
+        let n = labels.len();
+        debug_assert_eq!(outputs.len(), n * k);
+        let mut total = 0.0f64;
+        match (self, labels) {
+            (Loss::CrossEntropy, Labels::Codes(codes)) => match grad {
+                Some(g) => {
+                    for i in 0..n {
+                        let z = &outputs[i * k..(i + 1) * k];
+                        total += softmax_ce_row(
+                            z,
+                            codes[i] as usize,
+                            scale,
+                            Some(&mut g[i * k..(i + 1) * k]),
+                        );
+                    }
+                }
+                None => {
+                    for i in 0..n {
+                        total += softmax_ce_row(
+                            &outputs[i * k..(i + 1) * k],
+                            codes[i] as usize,
+                            scale,
+                            None,
+                        );
+                    }
+                }
+            },
+            (Loss::BinaryCrossEntropy, Labels::Codes(codes)) => {
+                debug_assert_eq!(k, 1);
+                match grad {
+                    Some(g) => {
+                        for i in 0..n {
+                            let (l, d) = bce_logit(outputs[i], codes[i] as f32);
+                            total += l as f64;
+                            g[i] = scale * d;
+                        }
+                    }
+                    None => {
+                        for i in 0..n {
+                            total += bce_logit(outputs[i], codes[i] as f32).0 as f64;
+                        }
+                    }
+                }
+            }
+            (reg, Labels::Values(y)) => {
+                debug_assert_eq!(k, 1);
+                let mut gbuf = grad;
+                for i in 0..n {
+                    let r = outputs[i] as f64 - y[i];
+                    let (l, d) = match reg {
+                        Loss::Mse => (r * r, 2.0 * r),
+                        Loss::Mae => (
+                            r.abs(),
+                            if r > 0.0 {
+                                1.0
+                            } else if r < 0.0 {
+                                -1.0
+                            } else {
+                                0.0
+                            },
+                        ),
+                        Loss::Huber { delta } => {
+                            if r.abs() <= delta {
+                                (0.5 * r * r, r)
+                            } else {
+                                (delta * (r.abs() - 0.5 * delta), delta * r.signum())
+                            }
+                        }
+                        _ => unreachable!("classification loss with real-valued labels"),
+                    };
+                    total += l;
+                    if let Some(g) = gbuf.as_deref_mut() {
+                        g[i] = scale * d as f32;
+                    }
+                }
+            }
+            _ => unreachable!("loss and label kind do not match"),
+        }
+        total
+    }
+}
+
+/// Binary cross-entropy of one logit `z` against `y ∈ {0, 1}`: `(loss, σ(z) - y)`.
+/// Computed as `max(z,0) - y z + log1p(exp(-|z|))`, finite for any finite `z`.
+#[inline]
+pub fn bce_logit(z: f32, y: f32) -> (f32, f32) {
+    let e = (-z.abs()).exp();
+    let loss = z.max(0.0) - y * z + e.ln_1p();
+    let p = if z >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    (loss, p - y)
+}
+
+/// Softmax cross-entropy of one row of logits against class `y`; writes
+/// `scale * (softmax(z) - onehot(y))` into `grad` when given.
+#[inline]
+fn softmax_ce_row(z: &[f32], y: usize, scale: f32, grad: Option<&mut [f32]>) -> f64 {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut s = 0.0f32;
+    match grad {
+        Some(g) => {
+            for (gj, &zj) in g.iter_mut().zip(z) {
+                let e = (zj - m).exp();
+                *gj = e;
+                s += e;
+            }
+            let inv = scale / s;
+            for gj in g.iter_mut() {
+                *gj *= inv;
+            }
+            g[y] -= scale;
+        }
+        None => {
+            for &zj in z {
+                s += (zj - m).exp();
+            }
+        }
+    }
+    (m as f64 + (s as f64).ln()) - z[y] as f64
+}
+
+/// `softmax` of one row in place (stable).
+pub fn softmax_in_place(z: &mut [f64]) {
+    let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut s = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - m).exp();
+        s += *v;
+    }
+    for v in z.iter_mut() {
+        *v /= s;
+    }
+}
+
+/// The logistic function, stable for large `|z|`.
+#[inline]
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Loss::Mse => f.write_str("mse"),
+            Loss::Mae => f.write_str("mae"),
+            Loss::Huber { delta } => write!(f, "huber({delta})"),
+            Loss::BinaryCrossEntropy => f.write_str("bce"),
+            Loss::CrossEntropy => f.write_str("cross_entropy"),
+        }
+    }
+}
+
+impl FromStr for Loss {
+    type Err = String;
+    /// Parses `mse`, `mae`, `huber` (δ = 1), `huber:<δ>`, `bce` / `binary_cross_entropy`,
+    /// `ce` / `cross_entropy`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let l = s.to_ascii_lowercase();
+        Ok(match l.as_str() {
+            "mse" | "squared_error" => Loss::Mse,
+            "mae" | "absolute_error" => Loss::Mae,
+            "huber" => Loss::Huber { delta: 1.0 },
+            "bce" | "binary_cross_entropy" | "log_loss" => Loss::BinaryCrossEntropy,
+            "ce" | "cross_entropy" | "softmax" => Loss::CrossEntropy,
+            other => match other.strip_prefix("huber:").map(str::parse::<f64>) {
+                Some(Ok(d)) if d > 0.0 => Loss::Huber { delta: d },
+                _ => {
+                    return Err(format!(
+                        "unknown loss '{s}': use mse, mae, huber, huber:<delta>, bce or cross_entropy"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extreme_logits_are_finite_and_exact() {
+        // softplus(1e4) - 0 = 1e4 ; label 1 at z = 1e4 -> 0.
+        let (l, g) = bce_logit(1e4, 0.0);
+        assert_eq!(l, 1e4);
+        assert_eq!(g, 1.0);
+        let (l, g) = bce_logit(1e4, 1.0);
+        assert_eq!(l, 0.0);
+        assert_eq!(g, 0.0);
+        let (l, g) = bce_logit(-1e4, 1.0);
+        assert_eq!(l, 1e4);
+        assert_eq!(g, -1.0);
+        let z = [1e4f32, -1e4, 0.0];
+        let mut g = [0.0f32; 3];
+        let l = Loss::CrossEntropy.eval(&z, 3, Labels::Codes(&[1]), 1.0, Some(&mut g));
+        assert_eq!(l, 2e4);
+        assert_eq!(g, [1.0, -1.0, 0.0]);
+        let l = Loss::CrossEntropy.eval(&z, 3, Labels::Codes(&[0]), 1.0, None);
+        assert_eq!(l, 0.0);
+    }
+
+    #[test]
+    fn known_values() {
+        // log(2) at z = 0.
+        let l = Loss::BinaryCrossEntropy.eval(&[0.0], 1, Labels::Codes(&[1]), 1.0, None);
+        assert!((l - std::f64::consts::LN_2).abs() < 1e-7);
+        // uniform softmax over 4 classes: log 4.
+        let l = Loss::CrossEntropy.eval(&[0.5; 4], 4, Labels::Codes(&[2]), 1.0, None);
+        assert!((l - 4f64.ln()).abs() < 1e-6);
+        let huber = Loss::Huber { delta: 1.0 };
+        assert_eq!(
+            huber.eval(&[3.0], 1, Labels::Values(&[0.0]), 1.0, None),
+            2.5
+        );
+        assert_eq!(
+            huber.eval(&[0.5], 1, Labels::Values(&[0.0]), 1.0, None),
+            0.125
+        );
+        assert_eq!(
+            Loss::Mae.eval(&[-2.0], 1, Labels::Values(&[1.0]), 1.0, None),
+            3.0
+        );
+        assert_eq!(
+            Loss::Mse.eval(&[-2.0], 1, Labels::Values(&[1.0]), 1.0, None),
+            9.0
+        );
+    }
+}
