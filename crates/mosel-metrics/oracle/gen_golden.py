@@ -236,7 +236,233 @@ def multilabel(rng):
     c.write("multilabel.json")
 
 
-SECTIONS = {"classification": classification, "multilabel": multilabel}
+def rand_scores(rng, n, ties):
+    s = rng.random(n)
+    if ties:
+        s = np.round(s * 4) / 4  # heavy ties
+    return s
+
+
+def ranking(rng):
+    c = Cases()
+    for n in (2, 3, 10, 57, 150):
+        for ties in (False, True):
+            for weighted in (False, True):
+                yt = rng.integers(0, 2, n)
+                if n >= 3:
+                    yt[0], yt[1] = 0, 1
+                s = np.clip(rand_scores(rng, n, ties) + 0.3 * yt, 0, 1.3)
+                sw = None
+                if weighted:
+                    sw = rng.random(n).round(3)
+                    sw[-1] = 0.0
+                    sw = sw.tolist()
+                name = f"bin/n{n}/t{int(ties)}/w{int(weighted)}"
+                base = dict(y_true=yt.tolist(), y_score=s.tolist(), sample_weight=sw)
+                for pos in (1, 0):
+                    for drop in (False, True):
+                        a = dict(base, pos_label=pos, drop_intermediate=drop)
+                        c.add(f"{name}/roc_curve/{pos}/{drop}", "roc_curve", a, lambda: dict(zip(
+                            ("fpr", "tpr", "thresholds"),
+                            M.roc_curve(yt, s, pos_label=pos, sample_weight=sw, drop_intermediate=drop))))
+                        c.add(f"{name}/pr_curve/{pos}/{drop}", "pr_curve", a, lambda: dict(zip(
+                            ("precision", "recall", "thresholds"),
+                            M.precision_recall_curve(yt, s, pos_label=pos, sample_weight=sw,
+                                                     drop_intermediate=drop))))
+                    c.add(f"{name}/ap/{pos}", "average_precision", dict(base, pos_label=pos),
+                          lambda: M.average_precision_score(yt, s, pos_label=pos, sample_weight=sw))
+                c.add(f"{name}/roc_auc", "roc_auc", base, lambda: M.roc_auc_score(yt, s, sample_weight=sw))
+                a = dict(base, y_score=[[v] for v in s.tolist()], k=1, labels=None, normalize=True)
+                c.add(f"{name}/top1", "top_k", a, lambda: M.top_k_accuracy_score(yt, s, k=1, sample_weight=sw))
+                a = dict(a, y_score=[[v] for v in (4 * s - 2).tolist()])
+                c.add(f"{name}/top1_decision", "top_k", a,
+                      lambda: M.top_k_accuracy_score(yt, 4 * s - 2, k=1, sample_weight=sw))
+    # edge cases
+    for yt in ([0, 0, 0], [1, 1, 1], [2, 2]):
+        s = [0.1, 0.5, 0.5][: len(yt)]
+        base = dict(y_true=yt, y_score=s, sample_weight=None)
+        c.add(f"edge/single_class/{yt}/roc_auc", "roc_auc", base, lambda: M.roc_auc_score(yt, s))
+        c.add(f"edge/single_class/{yt}/ap", "average_precision", dict(base, pos_label=1),
+              lambda: M.average_precision_score(yt, s, pos_label=1))
+        for drop in (False, True):
+            a = dict(base, pos_label=1, drop_intermediate=drop)
+            c.add(f"edge/single_class/{yt}/roc_curve/{drop}", "roc_curve", a, lambda: dict(zip(
+                ("fpr", "tpr", "thresholds"), M.roc_curve(yt, s, pos_label=1, drop_intermediate=drop))))
+            c.add(f"edge/single_class/{yt}/pr_curve/{drop}", "pr_curve", a, lambda: dict(zip(
+                ("precision", "recall", "thresholds"),
+                M.precision_recall_curve(yt, s, pos_label=1, drop_intermediate=drop))))
+    yt, s = [0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]
+    base = dict(y_true=yt, y_score=s, sample_weight=None)
+    c.add("edge/all_tied/roc_auc", "roc_auc", base, lambda: M.roc_auc_score(yt, s))
+    c.add("edge/all_tied/ap", "average_precision", dict(base, pos_label=1),
+          lambda: M.average_precision_score(yt, s))
+    c.add("edge/pos_label_absent", "average_precision", dict(base, pos_label=3),
+          lambda: M.average_precision_score(yt, s, pos_label=3))
+    yt, s = [0, 1, 1, 0], [-0.0, 0.0, 1e-300, -1e-300]
+    c.add("edge/signed_zero", "roc_curve", dict(y_true=yt, y_score=s, sample_weight=None, pos_label=1,
+                                                drop_intermediate=False),
+          lambda: dict(zip(("fpr", "tpr", "thresholds"), M.roc_curve(yt, s, drop_intermediate=False))))
+
+    # multiclass
+    for n in (6, 40, 120):
+        for k in (3, 4, 7):
+            for weighted in (False, True):
+                yt = rng.integers(0, k, n)
+                yt[:k] = np.arange(k) if n >= k else yt[:k]
+                if len(set(yt)) < k:
+                    continue
+                raw = rng.random((n, k)) + np.eye(k)[yt] * rng.random((n, 1))
+                if n == 40:
+                    raw = np.round(raw * 3)
+                    raw[raw.sum(1) == 0, 0] = 1.0
+                P = raw / raw.sum(1, keepdims=True)
+                sw = rng.random(n).round(3).tolist() if weighted else None
+                name = f"mc/n{n}/k{k}/w{int(weighted)}"
+                base = dict(y_true=yt.tolist(), y_score=P.tolist(), sample_weight=sw, labels=None)
+                for mc in ("ovr", "ovo"):
+                    for avg in ("macro", "weighted", "micro"):
+                        c.add(f"{name}/auc/{mc}/{avg}", "roc_auc_mc", dict(base, multi_class=mc, average=avg),
+                              lambda: M.roc_auc_score(yt, P, multi_class=mc, average=avg, sample_weight=sw))
+                c.add(f"{name}/auc/ovr/none", "roc_auc_mc", dict(base, multi_class="ovr", average="none"),
+                      lambda: M.roc_auc_score(yt, P, multi_class="ovr", average=None, sample_weight=sw))
+                for avg in ("macro", "weighted", "micro", None):
+                    c.add(f"{name}/ap/{avg}", "ap_mc", dict(base, average=avg or "none"),
+                          lambda: M.average_precision_score(yt, P, average=avg, sample_weight=sw))
+                for kk in (1, 2, 3):
+                    for norm in (True, False):
+                        c.add(f"{name}/top{kk}/{norm}", "top_k", dict(base, k=kk, normalize=norm),
+                              lambda: M.top_k_accuracy_score(yt, P, k=kk, sample_weight=sw, normalize=norm))
+    # labels with a class absent from y_true
+    yt = np.array([0, 1, 3, 3, 1, 0])
+    P = np.array([[.5, .2, .2, .1], [.1, .6, .2, .1], [.1, .1, .2, .6], [.3, .1, .1, .5], [.2, .5, .2, .1],
+                  [.7, .1, .1, .1]])
+    base = dict(y_true=yt.tolist(), y_score=P.tolist(), sample_weight=None, labels=[0, 1, 2, 3])
+    for mc in ("ovr", "ovo"):
+        for avg in ("macro", "weighted"):
+            c.add(f"mc/absent_label/{mc}/{avg}", "roc_auc_mc", dict(base, multi_class=mc, average=avg),
+                  lambda: M.roc_auc_score(yt, P, multi_class=mc, average=avg, labels=[0, 1, 2, 3]))
+    c.add("mc/absent_label/top2", "top_k", dict(base, k=2, normalize=True),
+          lambda: M.top_k_accuracy_score(yt, P, k=2, labels=[0, 1, 2, 3]))
+    bad = (P * 1.1).tolist()
+    c.add("mc/not_probabilities", "roc_auc_mc",
+          dict(base, y_score=bad, multi_class="ovr", average="macro"),
+          lambda: M.roc_auc_score(yt, np.array(bad), multi_class="ovr", labels=[0, 1, 2, 3]))
+    c.add("mc/ovo_weights", "roc_auc_mc",
+          dict(base, multi_class="ovo", average="macro", sample_weight=[1.0] * 6),
+          lambda: M.roc_auc_score(yt, P, multi_class="ovo", labels=[0, 1, 2, 3], sample_weight=[1.0] * 6))
+    # top-k ties: equal scores, the higher column wins
+    yt = np.array([0, 1, 2, 1])
+    P = np.array([[.4, .4, .2], [.4, .4, .2], [1 / 3, 1 / 3, 1 / 3], [.2, .4, .4]])
+    for kk in (1, 2):
+        c.add(f"mc/top_k_ties/{kk}", "top_k", dict(y_true=yt.tolist(), y_score=P.tolist(), sample_weight=None,
+                                                  labels=None, k=kk, normalize=True),
+              lambda: M.top_k_accuracy_score(yt, P, k=kk))
+    c.write("ranking.json")
+
+
+def ece_np(yt, p, pos_label, n_bins, strategy):
+    """ECE from scikit-learn's calibration_curve plus the same binning for counts."""
+    prob_true, prob_pred = calibration_curve(yt, p, pos_label=pos_label, n_bins=n_bins, strategy=strategy)
+    if strategy == "quantile":
+        bins = np.percentile(p, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        bins = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.bincount(np.searchsorted(bins[1:-1], p), minlength=n_bins)
+    counts = counts[counts != 0]
+    return float(np.sum(counts / len(p) * np.abs(prob_true - prob_pred))), counts
+
+
+def probability(rng):
+    c = Cases()
+    for n in (1, 2, 9, 100):
+        for weighted in (False, True):
+            for extreme in (False, True):
+                yt = rng.integers(0, 2, n)
+                if n >= 2:
+                    yt[:2] = [0, 1]
+                p = rng.random(n)
+                if extreme:
+                    p = np.where(rng.random(n) < 0.5, yt.astype(float), p)  # exact 0/1 probabilities
+                    p[0] = 1.0 - yt[0]  # a confidently wrong row: clipping matters
+                sw = rng.random(n).round(3).tolist() if weighted else None
+                name = f"bin/n{n}/w{int(weighted)}/x{int(extreme)}"
+                base = dict(y_true=yt.tolist(), y_prob=[[v] for v in p.tolist()], sample_weight=sw, labels=None)
+                for norm in (True, False):
+                    c.add(f"{name}/log_loss/{norm}", "log_loss", dict(base, normalize=norm),
+                          lambda: M.log_loss(yt, p, sample_weight=sw, normalize=norm))
+                c.add(f"{name}/log_loss_2col", "log_loss",
+                      dict(base, y_prob=np.c_[1 - p, p].tolist(), normalize=True),
+                      lambda: M.log_loss(yt, np.c_[1 - p, p], sample_weight=sw))
+                for pos in (None, 0, 1):
+                    c.add(f"{name}/brier/{pos}", "brier", dict(base, y_prob=p.tolist(), pos_label=pos),
+                          lambda: M.brier_score_loss(yt, p, pos_label=pos, sample_weight=sw))
+                if n >= 9:
+                    for nb in (1, 3, 5, 10):
+                        for strat in ("uniform", "quantile"):
+                            a = dict(y_true=yt.tolist(), y_prob=p.tolist(), n_bins=nb, strategy=strat, pos_label=None)
+
+                            def go(nb=nb, strat=strat):
+                                pt, pp = calibration_curve(yt, p, n_bins=nb, strategy=strat)
+                                ece, counts = ece_np(yt, p, None, nb, strat)
+                                return dict(prob_true=pt, prob_pred=pp, count=counts.astype(float), ece=ece)
+
+                            c.add(f"{name}/calibration/{nb}/{strat}", "calibration", a, go)
+    # perfect predictions, single class, out-of-range, labels
+    c.add("edge/log_loss_perfect", "log_loss",
+          dict(y_true=[0, 1, 1], y_prob=[[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], sample_weight=None, labels=None,
+               normalize=True),
+          lambda: M.log_loss([0, 1, 1], [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]))
+    c.add("edge/log_loss_single_class", "log_loss",
+          dict(y_true=[1, 1], y_prob=[[0.9], [0.8]], sample_weight=None, labels=None, normalize=True),
+          lambda: M.log_loss([1, 1], [0.9, 0.8]))
+    c.add("edge/log_loss_single_class_labels", "log_loss",
+          dict(y_true=[1, 1], y_prob=[[0.9], [0.8]], sample_weight=None, labels=[0, 1], normalize=True),
+          lambda: M.log_loss([1, 1], [0.9, 0.8], labels=[0, 1]))
+    c.add("edge/log_loss_gt1", "log_loss",
+          dict(y_true=[0, 1], y_prob=[[0.2], [1.2]], sample_weight=None, labels=None, normalize=True),
+          lambda: M.log_loss([0, 1], [0.2, 1.2]))
+    c.add("edge/brier_lt0", "brier", dict(y_true=[0, 1], y_prob=[-0.1, 0.5], sample_weight=None, pos_label=None),
+          lambda: M.brier_score_loss([0, 1], [-0.1, 0.5]))
+    c.add("edge/brier_codes_2_5", "brier", dict(y_true=[2, 5, 5], y_prob=[0.1, 0.7, 0.4], sample_weight=None,
+                                                 pos_label=None),
+          lambda: M.brier_score_loss([2, 5, 5], [0.1, 0.7, 0.4]))
+    for n in (5, 60):
+        for k in (3, 5):
+            for weighted in (False, True):
+                yt = rng.integers(0, k, n)
+                yt[:k] = np.arange(k)
+                raw = rng.random((n, k)) ** 3
+                P = raw / raw.sum(1, keepdims=True)
+                sw = rng.random(n).round(3).tolist() if weighted else None
+                name = f"mc/n{n}/k{k}/w{int(weighted)}"
+                base = dict(y_true=yt.tolist(), y_prob=P.tolist(), sample_weight=sw, labels=None)
+                c.add(f"{name}/log_loss", "log_loss", dict(base, normalize=True),
+                      lambda: M.log_loss(yt, P, sample_weight=sw))
+                c.add(f"{name}/brier", "brier_mc", base, lambda: M.brier_score_loss(yt, P, sample_weight=sw))
+                yt2 = yt.copy()
+                yt2[yt2 == 1] = 0  # class 1 absent from y_true: needs labels
+                labs = list(range(k))
+                b2 = dict(base, y_true=yt2.tolist(), labels=labs)
+                c.add(f"{name}/log_loss_labels", "log_loss", dict(b2, normalize=True),
+                      lambda: M.log_loss(yt2, P, labels=labs, sample_weight=sw))
+                c.add(f"{name}/log_loss_nolabels", "log_loss", dict(b2, labels=None, normalize=True),
+                      lambda: M.log_loss(yt2, P, sample_weight=sw))
+                c.add(f"{name}/brier_labels", "brier_mc", b2,
+                      lambda: M.brier_score_loss(yt2, P, labels=labs, sample_weight=sw))
+                if n >= 60:
+                    for strat in ("uniform", "quantile"):
+                        def go(strat=strat):
+                            conf = P.max(1)
+                            correct = (P.argmax(1) == yt).astype(int)
+                            return ece_np(correct, conf, 1, 10, strat)[0]
+
+                        c.add(f"{name}/ece_top_label/{strat}", "ece_mc",
+                              dict(base, n_bins=10, strategy=strat), go)
+    c.write("probability.json")
+
+
+SECTIONS = {"classification": classification, "multilabel": multilabel, "ranking": ranking,
+            "probability": probability}
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

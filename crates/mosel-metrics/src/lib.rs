@@ -19,7 +19,12 @@ pub mod classification;
 mod confusion;
 pub mod error;
 mod label;
+mod matrix;
 pub mod multilabel;
+pub mod probability;
+pub mod ranking;
+mod sort;
 
 pub use error::{MetricsError, Result};
 pub use label::{Label, MAX_CLASSES};
+pub use matrix::ScoreMatrix;

@@ -1,0 +1,707 @@
+//! Threshold-free metrics on scores: ROC and precision-recall curves, ROC-AUC
+//! (binary, one-vs-rest, one-vs-one), average precision and top-k accuracy,
+//! with scikit-learn 1.9.1 semantics.
+//!
+//! Every curve comes from one sort: positive and negative scores are sorted
+//! separately (radix sort on order-preserving keys) and merged, giving the
+//! cumulative true/false positive counts at each distinct threshold.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{MetricsError, Result, check_finite, check_len, check_weights, invalid};
+use crate::label::Label;
+pub use crate::matrix::ScoreMatrix;
+use crate::sort::{key, radix_sort_u64, unkey};
+
+/// Positive and negative scores, each sorted ascending by key.
+pub(crate) enum Sorted {
+    Unweighted {
+        pos: Vec<u64>,
+        neg: Vec<u64>,
+    },
+    Weighted {
+        pos: Vec<(u64, f64)>,
+        neg: Vec<(u64, f64)>,
+    },
+}
+
+impl Sorted {
+    /// Splits rows by `is_pos` and sorts each side. Zero-weight rows are dropped
+    /// (scikit-learn does the same).
+    pub(crate) fn new(
+        n: usize,
+        is_pos: impl Fn(usize) -> bool,
+        score: impl Fn(usize) -> f64,
+        w: Option<&[f64]>,
+    ) -> Self {
+        match w {
+            None => {
+                let mut pos = Vec::new();
+                let mut neg = Vec::with_capacity(n);
+                for i in 0..n {
+                    if is_pos(i) {
+                        pos.push(key(score(i)))
+                    } else {
+                        neg.push(key(score(i)))
+                    }
+                }
+                if n > 1 << 16 {
+                    rayon::join(|| radix_sort_u64(&mut pos), || radix_sort_u64(&mut neg));
+                } else {
+                    radix_sort_u64(&mut pos);
+                    radix_sort_u64(&mut neg);
+                }
+                Sorted::Unweighted { pos, neg }
+            }
+            Some(w) => {
+                let mut pos = Vec::new();
+                let mut neg = Vec::new();
+                for (i, &wi) in w.iter().enumerate().take(n) {
+                    if wi == 0.0 {
+                        continue;
+                    }
+                    let e = (key(score(i)), wi);
+                    if is_pos(i) { pos.push(e) } else { neg.push(e) }
+                }
+                pos.sort_unstable_by_key(|e| e.0);
+                neg.sort_unstable_by_key(|e| e.0);
+                Sorted::Weighted { pos, neg }
+            }
+        }
+    }
+
+    /// Calls `f(threshold_key, tps, fps)` for each distinct score, from the
+    /// highest down, with cumulative (weighted) true / false positive counts.
+    pub(crate) fn for_each_threshold(&self, mut f: impl FnMut(u64, f64, f64)) {
+        fn walk(
+            np: usize,
+            nn: usize,
+            pk: impl Fn(usize) -> u64,
+            nk: impl Fn(usize) -> u64,
+            pw: impl Fn(usize) -> f64,
+            nw: impl Fn(usize) -> f64,
+            f: &mut impl FnMut(u64, f64, f64),
+        ) {
+            let (mut i, mut j) = (np, nn);
+            let (mut tp, mut fp) = (0.0, 0.0);
+            while i > 0 || j > 0 {
+                let k = match (i > 0, j > 0) {
+                    (true, true) => pk(i - 1).max(nk(j - 1)),
+                    (true, false) => pk(i - 1),
+                    _ => nk(j - 1),
+                };
+                while i > 0 && pk(i - 1) == k {
+                    tp += pw(i - 1);
+                    i -= 1;
+                }
+                while j > 0 && nk(j - 1) == k {
+                    fp += nw(j - 1);
+                    j -= 1;
+                }
+                f(k, tp, fp);
+            }
+        }
+        match self {
+            Sorted::Unweighted { pos, neg } => walk(
+                pos.len(),
+                neg.len(),
+                |i| pos[i],
+                |j| neg[j],
+                |_| 1.0,
+                |_| 1.0,
+                &mut f,
+            ),
+            Sorted::Weighted { pos, neg } => walk(
+                pos.len(),
+                neg.len(),
+                |i| pos[i].0,
+                |j| neg[j].0,
+                |i| pos[i].1,
+                |j| neg[j].1,
+                &mut f,
+            ),
+        }
+    }
+
+    /// Cumulative counts at each distinct threshold (descending thresholds).
+    pub(crate) fn cumulative(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let (mut thr, mut tps, mut fps) = (Vec::new(), Vec::new(), Vec::new());
+        self.for_each_threshold(|k, tp, fp| {
+            thr.push(unkey(k));
+            tps.push(tp);
+            fps.push(fp);
+        });
+        (thr, tps, fps)
+    }
+
+    /// Area under the ROC curve (trapezoids); NaN without both classes.
+    pub(crate) fn auc(&self) -> f64 {
+        let (mut area, mut ptp, mut pfp) = (0.0, 0.0, 0.0);
+        self.for_each_threshold(|_, tp, fp| {
+            area += (fp - pfp) * (tp + ptp);
+            ptp = tp;
+            pfp = fp;
+        });
+        if ptp <= 0.0 || pfp <= 0.0 {
+            f64::NAN
+        } else {
+            area / 2.0 / (ptp * pfp)
+        }
+    }
+
+    /// Average precision: sum over thresholds of (R_k - R_{k-1}) * P_k.
+    pub(crate) fn average_precision(&self) -> f64 {
+        let (_, tps, fps) = self.cumulative();
+        let Some(&total) = tps.last() else { return 0.0 };
+        let mut ap = 0.0;
+        let mut prev_r = 0.0;
+        for (&tp, &fp) in tps.iter().zip(&fps) {
+            let p = if tp + fp != 0.0 { tp / (tp + fp) } else { 0.0 };
+            let r = if total == 0.0 { 1.0 } else { tp / total };
+            ap += (r - prev_r) * p;
+            prev_r = r;
+        }
+        ap.max(0.0)
+    }
+}
+
+fn check_scores(y_len: usize, y_score: &[f64], w: Option<&[f64]>) -> Result<()> {
+    check_len("y_score", y_len, y_score.len())?;
+    if y_len == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    check_finite("y_score", y_score)?;
+    check_weights(w, y_len)
+}
+
+/// A ROC curve: false / true positive rates at decreasing thresholds. The first
+/// threshold is `+inf` so the curve starts at (0, 0).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RocCurve {
+    /// False positive rates (NaN when there are no negatives).
+    pub fpr: Vec<f64>,
+    /// True positive rates (NaN when there are no positives).
+    pub tpr: Vec<f64>,
+    /// Decreasing thresholds.
+    pub thresholds: Vec<f64>,
+}
+
+/// A precision-recall curve, ordered by increasing threshold; the last point
+/// is (precision 1, recall 0) and has no threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrCurve {
+    /// Precision values.
+    pub precision: Vec<f64>,
+    /// Recall values (decreasing).
+    pub recall: Vec<f64>,
+    /// Increasing thresholds (one fewer than points).
+    pub thresholds: Vec<f64>,
+}
+
+/// scikit-learn's `roc_curve`: rows with `y_true == pos_label` are positive.
+/// `drop_intermediate` drops collinear points that do not change the curve.
+pub fn roc_curve<L: Label>(
+    y_true: &[L],
+    y_score: &[f64],
+    pos_label: usize,
+    sample_weight: Option<&[f64]>,
+    drop_intermediate: bool,
+) -> Result<RocCurve> {
+    check_scores(y_true.len(), y_score, sample_weight)?;
+    let s = Sorted::new(
+        y_true.len(),
+        |i| y_true[i].code() == pos_label,
+        |i| y_score[i],
+        sample_weight,
+    );
+    let (mut thr, mut tps, mut fps) = s.cumulative();
+    if drop_intermediate && fps.len() > 2 {
+        let n = fps.len();
+        let keep: Vec<usize> = (0..n)
+            .filter(|&i| {
+                i == 0
+                    || i == n - 1
+                    || (fps[i + 1] - fps[i]) - (fps[i] - fps[i - 1]) != 0.0
+                    || (tps[i + 1] - tps[i]) - (tps[i] - tps[i - 1]) != 0.0
+            })
+            .collect();
+        thr = keep.iter().map(|&i| thr[i]).collect();
+        tps = keep.iter().map(|&i| tps[i]).collect();
+        fps = keep.iter().map(|&i| fps[i]).collect();
+    }
+    let (p, n) = (*tps.last().unwrap_or(&0.0), *fps.last().unwrap_or(&0.0));
+    let rate = |v: &[f64], total: f64| -> Vec<f64> {
+        std::iter::once(0.0)
+            .chain(v.iter().copied())
+            .map(|x| if total <= 0.0 { f64::NAN } else { x / total })
+            .collect()
+    };
+    let mut thresholds = vec![f64::INFINITY];
+    thresholds.extend(thr);
+    Ok(RocCurve {
+        fpr: rate(&fps, n),
+        tpr: rate(&tps, p),
+        thresholds,
+    })
+}
+
+/// scikit-learn's `precision_recall_curve` (`drop_intermediate` keeps only the
+/// first and last point of each recall level).
+pub fn precision_recall_curve<L: Label>(
+    y_true: &[L],
+    y_score: &[f64],
+    pos_label: usize,
+    sample_weight: Option<&[f64]>,
+    drop_intermediate: bool,
+) -> Result<PrCurve> {
+    check_scores(y_true.len(), y_score, sample_weight)?;
+    let s = Sorted::new(
+        y_true.len(),
+        |i| y_true[i].code() == pos_label,
+        |i| y_score[i],
+        sample_weight,
+    );
+    let (mut thr, mut tps, mut fps) = s.cumulative();
+    if drop_intermediate && fps.len() > 2 {
+        let n = tps.len();
+        let keep: Vec<usize> = (0..n)
+            .filter(|&i| i == 0 || i == n - 1 || tps[i] != tps[i - 1] || tps[i + 1] != tps[i])
+            .collect();
+        thr = keep.iter().map(|&i| thr[i]).collect();
+        tps = keep.iter().map(|&i| tps[i]).collect();
+        fps = keep.iter().map(|&i| fps[i]).collect();
+    }
+    let total = *tps.last().unwrap_or(&0.0);
+    let mut precision: Vec<f64> = tps
+        .iter()
+        .zip(&fps)
+        .map(|(&t, &f)| if t + f != 0.0 { t / (t + f) } else { 0.0 })
+        .collect();
+    let mut recall: Vec<f64> = tps
+        .iter()
+        .map(|&t| if total == 0.0 { 1.0 } else { t / total })
+        .collect();
+    precision.reverse();
+    recall.reverse();
+    thr.reverse();
+    precision.push(1.0);
+    recall.push(0.0);
+    Ok(PrCurve {
+        precision,
+        recall,
+        thresholds: thr,
+    })
+}
+
+/// Sorted distinct codes of `y`.
+pub(crate) fn classes_of<L: Label>(y: &[L]) -> Vec<usize> {
+    let mut v: Vec<usize> = y.iter().map(|x| x.code()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Binary ROC-AUC (scikit-learn's `roc_auc_score` on 1-D scores): the larger
+/// of the two codes in `y_true` is the positive class. NaN (scikit-learn warns)
+/// when `y_true` holds a single class.
+pub fn roc_auc<L: Label>(
+    y_true: &[L],
+    y_score: &[f64],
+    sample_weight: Option<&[f64]>,
+) -> Result<f64> {
+    check_scores(y_true.len(), y_score, sample_weight)?;
+    let classes = classes_of(y_true);
+    if classes.len() > 2 {
+        return Err(invalid(
+            "y_true has more than two classes: pass a score matrix to roc_auc_multiclass",
+        ));
+    }
+    if classes.len() < 2 {
+        return Ok(f64::NAN);
+    }
+    let pos = classes[1];
+    Ok(Sorted::new(
+        y_true.len(),
+        |i| y_true[i].code() == pos,
+        |i| y_score[i],
+        sample_weight,
+    )
+    .auc())
+}
+
+/// Binary average precision (`average_precision_score`): the step-wise area
+/// under the precision-recall curve, positive class `pos_label`.
+pub fn average_precision<L: Label>(
+    y_true: &[L],
+    y_score: &[f64],
+    pos_label: usize,
+    sample_weight: Option<&[f64]>,
+) -> Result<f64> {
+    check_scores(y_true.len(), y_score, sample_weight)?;
+    let classes = classes_of(y_true);
+    if classes.len() > 2 {
+        return Err(invalid(
+            "y_true has more than two classes: pass a score matrix to average_precision_multiclass",
+        ));
+    }
+    if classes.len() == 2 && !classes.contains(&pos_label) {
+        return Err(MetricsError::InvalidPosLabel {
+            pos_label,
+            present: classes,
+        });
+    }
+    Ok(Sorted::new(
+        y_true.len(),
+        |i| y_true[i].code() == pos_label,
+        |i| y_score[i],
+        sample_weight,
+    )
+    .average_precision())
+}
+
+/// Multiclass strategy for ROC-AUC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MultiClass {
+    /// One-vs-rest: each class against all others.
+    Ovr,
+    /// One-vs-one (Hand & Till 2001): every pair of classes.
+    Ovo,
+}
+
+/// Averaging of per-class (or per-pair) AUC / AP values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum ScoreAverage {
+    /// Unweighted mean.
+    #[default]
+    Macro,
+    /// Weighted by class prevalence.
+    Weighted,
+    /// One binary problem over all (row, class) cells (OvR only).
+    Micro,
+}
+
+/// Column index of each row's class; classes default to the sorted distinct
+/// codes of `y_true` and must match the number of score columns.
+fn encode<L: Label>(
+    y_true: &[L],
+    labels: Option<&[usize]>,
+    n_cols: usize,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let classes = match labels {
+        Some(l) => {
+            if l.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(invalid("Parameter 'labels' must be unique and ordered"));
+            }
+            if l.len() != n_cols {
+                return Err(invalid(format!(
+                    "Number of given labels, {}, not equal to the number of columns in 'y_score', {n_cols}",
+                    l.len()
+                )));
+            }
+            l.to_vec()
+        }
+        None => {
+            let c = classes_of(y_true);
+            if c.len() != n_cols {
+                return Err(invalid(format!(
+                    "Number of classes in y_true ({}) not equal to the number of columns in 'y_score' ({n_cols})",
+                    c.len()
+                )));
+            }
+            c
+        }
+    };
+    let max = classes.last().copied().unwrap_or(0);
+    let mut lut = vec![usize::MAX; max + 1];
+    for (j, &c) in classes.iter().enumerate() {
+        lut[c] = j;
+    }
+    let enc = y_true
+        .iter()
+        .map(|y| match lut.get(y.code()) {
+            Some(&j) if j != usize::MAX => Ok(j),
+            _ => Err(invalid(
+                "'y_true' contains labels not in parameter 'labels'",
+            )),
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    Ok((enc, classes))
+}
+
+fn check_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Result<()> {
+    check_len("y_score rows", n, s.n_rows())?;
+    if n == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    check_finite("y_score", s.data())?;
+    check_weights(w, n)
+}
+
+fn check_rows_sum_to_one(s: &ScoreMatrix) -> Result<()> {
+    for i in 0..s.n_rows() {
+        let t: f64 = s.row(i).iter().sum();
+        // numpy.allclose(1, t)
+        if (1.0 - t).abs() > 1e-8 + 1e-5 * t.abs() {
+            return Err(invalid(
+                "Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn weighted_mean(v: &[f64], w: Option<&[f64]>) -> f64 {
+    match w {
+        None => v.iter().sum::<f64>() / v.len() as f64,
+        Some(w) => v.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() / w.iter().sum::<f64>(),
+    }
+}
+
+/// One-vs-rest binary metric per class, plus class weights (weighted support).
+fn ovr_per_class(
+    enc: &[usize],
+    s: &ScoreMatrix,
+    w: Option<&[f64]>,
+    metric: fn(&Sorted) -> f64,
+    want_auc_nan_single: bool,
+) -> (Vec<f64>, Vec<f64>) {
+    let c = s.n_cols();
+    let res: Vec<(f64, f64)> = (0..c)
+        .into_par_iter()
+        .map(|j| {
+            let sorted = Sorted::new(enc.len(), |i| enc[i] == j, |i| s.data()[i * c + j], w);
+            let support: f64 = (0..enc.len())
+                .filter(|&i| enc[i] == j)
+                .map(|i| w.map_or(1.0, |w| w[i]))
+                .sum();
+            let present = enc.contains(&j);
+            let all = enc.iter().all(|&e| e == j);
+            let v = if want_auc_nan_single && (!present || all) {
+                f64::NAN
+            } else {
+                metric(&sorted)
+            };
+            (v, support)
+        })
+        .collect();
+    res.into_iter().unzip()
+}
+
+fn average_ovr(scores: &mut [f64], support: &[f64], average: ScoreAverage) -> f64 {
+    match average {
+        ScoreAverage::Weighted => {
+            let total: f64 = support.iter().sum();
+            if total.abs() <= 1e-8 {
+                return 0.0;
+            }
+            for (s, &w) in scores.iter_mut().zip(support) {
+                if w == 0.0 {
+                    *s = 0.0;
+                }
+            }
+            weighted_mean(scores, Some(support))
+        }
+        _ => weighted_mean(scores, None),
+    }
+}
+
+/// Micro-averaged binary metric over all (row, class) cells.
+fn micro(enc: &[usize], s: &ScoreMatrix, w: Option<&[f64]>, metric: fn(&Sorted) -> f64) -> f64 {
+    let c = s.n_cols();
+    let rw: Option<Vec<f64>> =
+        w.map(|w| w.iter().flat_map(|&x| std::iter::repeat_n(x, c)).collect());
+    let sorted = Sorted::new(
+        enc.len() * c,
+        |i| enc[i / c] == i % c,
+        |i| s.data()[i],
+        rw.as_deref(),
+    );
+    metric(&sorted)
+}
+
+/// Multiclass ROC-AUC (`roc_auc_score` with `multi_class`): rows of `y_score`
+/// must be probabilities summing to 1. `labels` (sorted) names the columns.
+/// One-vs-one takes no sample weights and no micro average.
+pub fn roc_auc_multiclass<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    multi_class: MultiClass,
+    average: ScoreAverage,
+    labels: Option<&[usize]>,
+    sample_weight: Option<&[f64]>,
+) -> Result<f64> {
+    check_matrix(y_true.len(), y_score, sample_weight)?;
+    check_rows_sum_to_one(y_score)?;
+    let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
+    match multi_class {
+        MultiClass::Ovr => {
+            if average == ScoreAverage::Micro {
+                return Ok(micro(&enc, y_score, sample_weight, Sorted::auc));
+            }
+            let (mut v, sup) = ovr_per_class(&enc, y_score, sample_weight, Sorted::auc, true);
+            Ok(average_ovr(&mut v, &sup, average))
+        }
+        MultiClass::Ovo => {
+            if sample_weight.is_some() {
+                return Err(invalid(
+                    "sample_weight is not supported for multiclass one-vs-one ROC AUC, 'sample_weight' must be None in this case.",
+                ));
+            }
+            if average == ScoreAverage::Micro {
+                return Err(invalid(
+                    "average must be one of ('macro', 'weighted', None) for multiclass problems",
+                ));
+            }
+            let mut present = enc.clone();
+            present.sort_unstable();
+            present.dedup();
+            let c = y_score.n_cols();
+            let pairs: Vec<(usize, usize)> = present
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &a)| present[i + 1..].iter().map(move |&b| (a, b)))
+                .collect();
+            let n = enc.len() as f64;
+            let res: Vec<(f64, f64)> = pairs
+                .par_iter()
+                .map(|&(a, b)| {
+                    let rows: Vec<usize> = (0..enc.len())
+                        .filter(|&i| enc[i] == a || enc[i] == b)
+                        .collect();
+                    let auc_for = |cls: usize| {
+                        Sorted::new(
+                            rows.len(),
+                            |r| enc[rows[r]] == cls,
+                            |r| y_score.data()[rows[r] * c + cls],
+                            None,
+                        )
+                        .auc()
+                    };
+                    ((auc_for(a) + auc_for(b)) / 2.0, rows.len() as f64 / n)
+                })
+                .collect();
+            let (scores, prev): (Vec<f64>, Vec<f64>) = res.into_iter().unzip();
+            Ok(match average {
+                ScoreAverage::Weighted => weighted_mean(&scores, Some(&prev)),
+                _ => weighted_mean(&scores, None),
+            })
+        }
+    }
+}
+
+/// One-vs-rest ROC-AUC per class (`average=None`), in column order.
+pub fn roc_auc_ovr_per_class<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    labels: Option<&[usize]>,
+    sample_weight: Option<&[f64]>,
+) -> Result<Vec<f64>> {
+    check_matrix(y_true.len(), y_score, sample_weight)?;
+    check_rows_sum_to_one(y_score)?;
+    let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
+    Ok(ovr_per_class(&enc, y_score, sample_weight, Sorted::auc, true).0)
+}
+
+/// Multiclass average precision (one-vs-rest over the classes of `y_true`).
+pub fn average_precision_multiclass<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    average: ScoreAverage,
+    sample_weight: Option<&[f64]>,
+) -> Result<f64> {
+    check_matrix(y_true.len(), y_score, sample_weight)?;
+    let (enc, _) = encode(y_true, None, y_score.n_cols())?;
+    if average == ScoreAverage::Micro {
+        return Ok(micro(
+            &enc,
+            y_score,
+            sample_weight,
+            Sorted::average_precision,
+        ));
+    }
+    let (mut v, sup) = ovr_per_class(
+        &enc,
+        y_score,
+        sample_weight,
+        Sorted::average_precision,
+        false,
+    );
+    Ok(average_ovr(&mut v, &sup, average))
+}
+
+/// Average precision per class (`average=None`).
+pub fn average_precision_per_class<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    sample_weight: Option<&[f64]>,
+) -> Result<Vec<f64>> {
+    check_matrix(y_true.len(), y_score, sample_weight)?;
+    let (enc, _) = encode(y_true, None, y_score.n_cols())?;
+    Ok(ovr_per_class(
+        &enc,
+        y_score,
+        sample_weight,
+        Sorted::average_precision,
+        false,
+    )
+    .0)
+}
+
+/// Top-k accuracy (`top_k_accuracy_score`): a row is a hit when its true class
+/// is among the `k` highest scores (ties go to the higher column index, as
+/// scikit-learn). With one column, scores are for the positive (larger) class
+/// and `k = 1` thresholds them at 0.5 (probabilities) or 0.
+/// Returns the (weighted) fraction of hits, or their total when `!normalize`.
+pub fn top_k_accuracy<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    k: usize,
+    labels: Option<&[usize]>,
+    sample_weight: Option<&[f64]>,
+    normalize: bool,
+) -> Result<f64> {
+    check_matrix(y_true.len(), y_score, sample_weight)?;
+    if k == 0 {
+        return Err(invalid("k must be at least 1"));
+    }
+    let c = y_score.n_cols();
+    let hits: Vec<bool> = if c == 1 {
+        let (enc, _) = encode(y_true, labels, 2)?;
+        if k == 1 {
+            let d = y_score.data();
+            let in01 = d.iter().all(|&x| (0.0..=1.0).contains(&x));
+            let thr = if in01 { 0.5 } else { 0.0 };
+            enc.iter()
+                .zip(d)
+                .map(|(&e, &s)| ((s > thr) as usize) == e)
+                .collect()
+        } else {
+            vec![true; enc.len()]
+        }
+    } else {
+        let (enc, _) = encode(y_true, labels, c)?;
+        enc.par_iter()
+            .enumerate()
+            .map(|(i, &e)| {
+                let row = y_score.row(i);
+                let se = row[e];
+                let better = row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, &s)| s > se || (s == se && j > e))
+                    .count();
+                better < k
+            })
+            .collect()
+    };
+    let (mut hit, mut tot) = (0.0, 0.0);
+    for (i, &h) in hits.iter().enumerate() {
+        let w = sample_weight.map_or(1.0, |w| w[i]);
+        tot += w;
+        if h {
+            hit += w;
+        }
+    }
+    Ok(if normalize { hit / tot } else { hit })
+}
