@@ -461,8 +461,79 @@ def probability(rng):
     c.write("probability.json")
 
 
+REG = {
+    "mse": lambda t, p, **k: M.mean_squared_error(t, p, **k),
+    "rmse": lambda t, p, **k: M.root_mean_squared_error(t, p, **k),
+    "mae": lambda t, p, **k: M.mean_absolute_error(t, p, **k),
+    "medae": lambda t, p, **k: M.median_absolute_error(t, p, **k),
+    "mape": lambda t, p, **k: M.mean_absolute_percentage_error(t, p, **k),
+    "r2": lambda t, p, **k: M.r2_score(t, p, **k),
+    "r2_nf": lambda t, p, **k: M.r2_score(t, p, force_finite=False, **k),
+    "ev": lambda t, p, **k: M.explained_variance_score(t, p, **k),
+    "ev_nf": lambda t, p, **k: M.explained_variance_score(t, p, force_finite=False, **k),
+}
+
+
+def regression(rng):
+    c = Cases()
+
+    def add(name, t, p, sw=None, outputs=("uniform_average",)):
+        for m, fn in REG.items():
+            for mo in outputs:
+                if mo == "variance_weighted" and m not in ("r2", "r2_nf", "ev", "ev_nf"):
+                    continue
+                mo_py = mo if isinstance(mo, str) else np.asarray(mo)
+                args = dict(y_true=np.asarray(t).reshape(len(t), -1).tolist(),
+                            y_pred=np.asarray(p).reshape(len(p), -1).tolist(),
+                            sample_weight=sw, metric=m, multioutput=mo)
+                c.add(f"{name}/{m}/{mo}", "regression", args,
+                      lambda: fn(t, p, sample_weight=sw, multioutput=mo_py))
+        if np.asarray(t).ndim == 1:
+            c.add(f"{name}/max_error", "regression",
+                  dict(y_true=[[v] for v in t], y_pred=[[v] for v in p], sample_weight=None, metric="max_error",
+                       multioutput="uniform_average"),
+                  lambda: M.max_error(t, p))
+
+    for n in (1, 2, 3, 8, 50):
+        for m in (1, 2, 3):
+            for weighted in (False, True):
+                t = rng.normal(size=(n, m)) * 3
+                p = t + rng.normal(size=(n, m))
+                if n >= 8:
+                    t[:2] = np.round(t[:2])  # some ties in |residual|
+                    p[2, :] = t[2, :]
+                sw = None
+                if weighted:
+                    sw = rng.random(n).round(2)
+                    if n > 3:
+                        sw[1] = 0.0
+                    sw = sw.tolist()
+                if m == 1:
+                    t, p = t[:, 0], p[:, 0]
+                outs = ("uniform_average", "raw_values") if m == 1 else (
+                    "uniform_average", "raw_values", "variance_weighted", [0.3, 0.7] + [1.0] * (m - 2))
+                add(f"rand/n{n}/m{m}/w{int(weighted)}", t, p, sw, outs)
+    # edge cases
+    add("edge/constant_true", np.array([2.0, 2.0, 2.0]), np.array([2.0, 1.0, 3.0]))
+    add("edge/constant_true_perfect", np.array([2.0, 2.0, 2.0]), np.array([2.0, 2.0, 2.0]))
+    add("edge/zeros_in_true", np.array([0.0, 1.0, -2.0, 0.0]), np.array([0.5, 1.0, -1.0, 0.0]))
+    add("edge/constant_column", np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]),
+        np.array([[1.0, 2.5], [2.0, 3.0], [1.0, 4.0]]), None, ("uniform_average", "variance_weighted", "raw_values"))
+    add("edge/all_constant", np.array([[1.0, 2.0], [1.0, 2.0]]), np.array([[1.5, 2.0], [1.0, 2.5]]), None,
+        ("uniform_average", "variance_weighted"))
+    add("edge/median_even_weights", np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.0, 0.0, 0.0]),
+        [1.0, 1.0, 1.0, 1.0])
+    add("edge/median_zero_weight_next", np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.0, 0.0, 0.0]),
+        [1.0, 1.0, 0.0, 2.0])
+    c.add("edge/max_error_multioutput", "regression",
+          dict(y_true=[[1.0, 2.0], [2.0, 3.0]], y_pred=[[1.0, 2.0], [2.0, 4.0]], sample_weight=None,
+               metric="max_error", multioutput="uniform_average"),
+          lambda: M.max_error(np.array([[1.0, 2.0], [2.0, 3.0]]), np.array([[1.0, 2.0], [2.0, 4.0]])))
+    c.write("regression.json")
+
+
 SECTIONS = {"classification": classification, "multilabel": multilabel, "ranking": ranking,
-            "probability": probability}
+            "probability": probability, "regression": regression}
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

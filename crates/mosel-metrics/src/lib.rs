@@ -23,6 +23,7 @@ mod matrix;
 pub mod multilabel;
 pub mod probability;
 pub mod ranking;
+pub mod regression;
 mod sort;
 
 pub use error::{MetricsError, Result};
