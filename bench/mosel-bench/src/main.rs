@@ -1,0 +1,29 @@
+//! mosel's side of the benchmarks. Each workload prints one JSON line per case:
+//! `{"workload", "case", "tool", "seconds", "peak_mb", ...}`; `bench/run` joins them with the
+//! Python peer's lines and prints the ratios. Run through `bench/run`, not by hand.
+
+mod load;
+mod measure;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: mosel-bench <workload> [args...]
+workloads:
+  gen-csv FILE ROWS COLS     write a seeded numeric CSV
+  load FILE                  load a numeric CSV into an f32 design matrix";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("gen-csv") => load::gen_csv(&args[1..]),
+        Some("load") => load::run(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
