@@ -8,7 +8,14 @@ use clap::{Parser, Subcommand};
 
 /// mosel: train models, evaluate them honestly, and select the best one.
 #[derive(Debug, Parser)]
-#[command(name = "mosel", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "mosel",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:\n  mosel datasets\n  mosel describe --dataset diamonds --target price\n  mosel describe --data my.csv --target label --json"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,6 +30,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Exit quietly when the reader of our output goes away (`mosel ... | head`).
+    // SAFETY: restoring the default SIGPIPE disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Datasets(a) => cli::datasets::run(a),

@@ -63,7 +63,7 @@ pub fn read_numeric_csv(path: &Path, delimiter: u8) -> Result<NumericCsv> {
         } else {
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) => i + 1,
-                None => continue_with(&mut carry, &buf),
+                None => 0, // no complete line yet: keep reading
             }
         };
         carry.extend_from_slice(&buf[body_end..]);
@@ -100,39 +100,38 @@ pub fn read_numeric_csv(path: &Path, delimiter: u8) -> Result<NumericCsv> {
         }
         let n_cols = names.as_ref().map_or(0, Vec::len);
         let pieces = split_lines(body, rayon::current_num_threads() * 4);
-        let parsed: Vec<Result<(Vec<f32>, usize, u64)>> = pieces
+        let parsed: Vec<PieceResult> = pieces
             .par_iter()
             .map(|piece| parse_piece(piece, n_cols, delimiter))
             .collect();
-        for (piece, res) in pieces.iter().zip(parsed) {
+        for res in parsed {
             match res {
                 Ok((values, rows, lines)) => {
                     data.extend_from_slice(&values);
                     n_rows += rows;
                     line_no += lines;
                 }
-                Err(DataError::Csv { line, message, .. }) => {
-                    let _ = piece;
-                    return Err(match message.split_once('\u{1}') {
-                        Some((col, value)) => DataError::NotNumeric {
+                Err((offset, problem)) => {
+                    let line = line_no + offset;
+                    return Err(match problem {
+                        LineProblem::NotNumeric { column, value } => DataError::NotNumeric {
                             path: path.to_path_buf(),
-                            line: line_no + line,
+                            line,
                             column: names
                                 .as_ref()
-                                .and_then(|n| n.get(col.parse::<usize>().unwrap_or(0)))
+                                .and_then(|n| n.get(column))
                                 .cloned()
                                 .unwrap_or_default(),
-                            value: value.to_string(),
+                            value,
                         },
-                        None => DataError::Ragged {
+                        LineProblem::Ragged { found } => DataError::Ragged {
                             path: path.to_path_buf(),
-                            line: line_no + line,
+                            line,
                             expected: n_cols,
-                            found: message.parse().unwrap_or(0),
+                            found,
                         },
                     });
                 }
-                Err(e) => return Err(e),
             }
         }
     }
@@ -154,13 +153,6 @@ pub fn read_numeric_csv(path: &Path, delimiter: u8) -> Result<NumericCsv> {
             n_cols,
         },
     })
-}
-
-/// A block without any newline: keep all of it for the next read.
-fn continue_with(carry: &mut Vec<u8>, buf: &[u8]) -> usize {
-    carry.clear();
-    let _ = buf;
-    0
 }
 
 fn trim_eol(s: &[u8]) -> &[u8] {
@@ -186,49 +178,46 @@ fn split_lines(body: &[u8], n: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// Parses complete lines. Errors carry the line offset within the piece in `Csv::line`,
-/// and `message` is either `"col\u{1}value"` (not a number) or the field count (ragged).
-fn parse_piece(piece: &[u8], n_cols: usize, delimiter: u8) -> Result<(Vec<f32>, usize, u64)> {
+/// What is wrong with a line of the fast path.
+enum LineProblem {
+    NotNumeric { column: usize, value: String },
+    Ragged { found: usize },
+}
+
+/// Values, rows and lines of a piece, or the offending line's offset within it.
+type PieceResult = std::result::Result<(Vec<f32>, usize, u64), (u64, LineProblem)>;
+
+/// Parses complete lines into row-major values.
+fn parse_piece(piece: &[u8], n_cols: usize, delimiter: u8) -> PieceResult {
     let mut out = Vec::with_capacity(piece.len() / 4);
     let mut rows = 0usize;
     let mut lines = 0u64;
-    for line in piece.split(|&b| b == b'\n') {
-        if line.is_empty() && lines as usize >= piece.iter().filter(|&&b| b == b'\n').count() {
-            break;
-        }
-        let line_off = lines;
+    let body = piece.strip_suffix(b"\n").unwrap_or(piece);
+    for line in body.split(|&b| b == b'\n') {
+        let offset = lines;
         lines += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
         let before = out.len();
-        for (j, field) in line.split(|&b| b == delimiter).enumerate() {
-            if j >= n_cols {
-                out.truncate(before);
-                let found = line.split(|&b| b == delimiter).count();
-                return Err(ragged(line_off, found));
+        for (column, field) in line.split(|&b| b == delimiter).enumerate() {
+            if column >= n_cols {
+                break;
             }
-            out.push(parse_field(field).ok_or_else(|| DataError::Csv {
-                path: Default::default(),
-                line: line_off,
-                message: format!("{j}\u{1}{}", shorten(&String::from_utf8_lossy(field))),
-            })?);
+            let Some(value) = parse_field(field) else {
+                let value = shorten(&String::from_utf8_lossy(field));
+                return Err((offset, LineProblem::NotNumeric { column, value }));
+            };
+            out.push(value);
         }
-        if out.len() - before != n_cols {
-            return Err(ragged(line_off, out.len() - before));
+        if out.len() - before != n_cols || line.split(|&b| b == delimiter).nth(n_cols).is_some() {
+            let found = line.split(|&b| b == delimiter).count();
+            return Err((offset, LineProblem::Ragged { found }));
         }
         rows += 1;
     }
     Ok((out, rows, lines))
-}
-
-fn ragged(line: u64, found: usize) -> DataError {
-    DataError::Csv {
-        path: Default::default(),
-        line,
-        message: found.to_string(),
-    }
 }
 
 #[inline]
