@@ -160,7 +160,7 @@ fn classes_of(data: &ColumnData) -> Target {
             }
         }
         ColumnData::Boolean(v) => {
-            let has_false = v.iter().any(|b| *b == Some(false));
+            let has_false = v.contains(&Some(false));
             let labels: Vec<String> = if has_false {
                 vec!["false".into(), "true".into()]
             } else {
