@@ -251,7 +251,7 @@ impl Distribution {
         self.contains(x).then_some(x)
     }
 
-    fn from_json(&self, v: &serde_json::Value) -> Option<f64> {
+    fn internal_from_json(&self, v: &serde_json::Value) -> Option<f64> {
         match self {
             Distribution::Float { .. } => v.as_f64(),
             Distribution::Int { .. } => v.as_i64().map(|i| i as f64),
@@ -646,15 +646,7 @@ impl SearchSpace {
     /// Builds and validates a space from parameters (the same checks as [`from_toml`]).
     ///
     /// [`from_toml`]: SearchSpace::from_toml
-    fn build(
-        raw: Vec<(
-            String,
-            Distribution,
-            Vec<Condition>,
-            Option<Vec<ParamValue>>,
-            Option<usize>,
-        )>,
-    ) -> Result<Self> {
+    fn build(raw: Vec<RawParam>) -> Result<Self> {
         let mut params: Vec<Param> = Vec::new();
         let mut lines = Vec::new();
         let mut seen = HashMap::new();
@@ -921,7 +913,7 @@ impl SearchSpace {
             .iter()
             .map(|p| {
                 obj.get(&p.name)
-                    .and_then(|v| p.dist.from_json(v))
+                    .and_then(|v| p.dist.internal_from_json(v))
                     .filter(|x| p.dist.contains(*x))
                     .unwrap_or(f64::NAN)
             })
@@ -1089,6 +1081,15 @@ fn validate_dist(name: &str, dist: &Distribution, line: Option<usize>) -> Result
     Ok(())
 }
 
+/// A parameter before validation: name, distribution, conditions, grid, TOML line.
+type RawParam = (
+    String,
+    Distribution,
+    Vec<Condition>,
+    Option<Vec<ParamValue>>,
+    Option<usize>,
+);
+
 /// Programmatic construction of a [`SearchSpace`].
 ///
 /// ```
@@ -1103,14 +1104,7 @@ fn validate_dist(name: &str, dist: &Distribution, line: Option<usize>) -> Result
 /// assert_eq!(space.len(), 4);
 /// ```
 pub struct SpaceBuilder {
-    #[allow(clippy::type_complexity)]
-    raw: Vec<(
-        String,
-        Distribution,
-        Vec<Condition>,
-        Option<Vec<ParamValue>>,
-        Option<usize>,
-    )>,
+    raw: Vec<RawParam>,
 }
 
 impl SpaceBuilder {

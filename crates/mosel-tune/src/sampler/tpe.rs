@@ -1,0 +1,853 @@
+//! Tree-structured Parzen Estimator, following Optuna 5.0's `TPESampler` defaults:
+//! `n_startup_trials = 10`, `n_ei_candidates = 24`, gamma(n) = min(⌈0.1 n⌉, 25)
+//! (⌈0.1 n⌉ for several objectives), Optuna's default weights (a linear ramp over old trials
+//! beyond the 25 most recent), a prior component of weight 1, magic clip of the bandwidths,
+//! `consider_endpoints = false`, multivariate over the unconditional parameters (conditional
+//! ones are sampled univariately), and the constant-liar strategy (running trials count as bad
+//! observations so parallel workers do not propose the same point).
+//!
+//! The density evaluation skips mixture components that provably contribute less than e^-40
+//! of the largest one, so proposing a trial stays cheap even with thousands of observations.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::{SampleContext, Sampler, sample_all_prior, sample_prior, trial_rng};
+use crate::error::Result;
+use crate::pareto;
+use crate::space::{Distribution, SearchSpace};
+use crate::trial::TrialState;
+use crate::truncnorm::{log_gauss_mass, norm_logpdf, ppf};
+
+/// Settings of the TPE sampler (defaults are Optuna 5.0's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TpeConfig {
+    /// Random trials before TPE starts (default 10).
+    pub n_startup_trials: usize,
+    /// Candidates drawn from l(x) per proposal (default 24).
+    pub n_ei_candidates: usize,
+    /// Weight of the prior component (default 1.0).
+    pub prior_weight: f64,
+    /// Clip bandwidths below at range / min(100, 1 + n_kernels) (default true).
+    pub consider_magic_clip: bool,
+    /// Let the outermost observations' bandwidth reach the range ends (default false).
+    pub consider_endpoints: bool,
+    /// Model the unconditional parameters jointly (default true, as Optuna 5.0).
+    pub multivariate: bool,
+    /// Treat running trials as bad observations (default true, as Optuna 5.0).
+    pub constant_liar: bool,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Default for TpeConfig {
+    fn default() -> Self {
+        TpeConfig {
+            n_startup_trials: 10,
+            n_ei_candidates: 24,
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+            multivariate: true,
+            constant_liar: true,
+            seed: 0,
+        }
+    }
+}
+
+/// The TPE sampler.
+#[derive(Clone, Debug)]
+pub struct TpeSampler {
+    cfg: TpeConfig,
+}
+
+impl TpeSampler {
+    /// TPE with the given settings.
+    pub fn new(cfg: TpeConfig) -> Self {
+        TpeSampler { cfg }
+    }
+
+    /// TPE with Optuna's defaults and a seed.
+    pub fn with_seed(seed: u64) -> Self {
+        TpeSampler {
+            cfg: TpeConfig {
+                seed,
+                ..TpeConfig::default()
+            },
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TpeConfig {
+        &self.cfg
+    }
+}
+
+/// Optuna's default gamma.
+fn gamma(n: usize, multi: bool) -> usize {
+    let g = (0.1 * n as f64).ceil() as usize;
+    if multi { g } else { g.min(25) }
+}
+
+/// Optuna's default weights for `n` observations sorted by trial number.
+fn default_weights(n: usize) -> Vec<f64> {
+    if n < 25 {
+        return vec![1.0; n];
+    }
+    let m = n - 25;
+    let mut w = Vec::with_capacity(n);
+    let (a, b) = (1.0 / n as f64, 1.0);
+    for i in 0..m {
+        w.push(if m == 1 {
+            a
+        } else {
+            a + (b - a) * i as f64 / (m - 1) as f64
+        });
+    }
+    w.extend(std::iter::repeat_n(1.0, 25));
+    w
+}
+
+/// A row of observations: a finished trial (history row) or a running one.
+#[derive(Clone, Copy, Debug)]
+enum Row {
+    Done(usize),
+    Running(usize),
+}
+
+/// Per-parameter kernel model.
+enum Dim {
+    Num {
+        log: bool,
+        /// 0 for continuous.
+        step: f64,
+        low_raw: f64,
+        high_raw: f64,
+        /// Bounds in the transformed space (adapted for steps).
+        lo: f64,
+        hi: f64,
+        mu: Vec<f64>,
+        sigma: Vec<f64>,
+        inv_sigma: Vec<f64>,
+        ln_sigma: Vec<f64>,
+        /// log of the Gaussian mass of each kernel on [lo, hi].
+        log_mass: Vec<f64>,
+    },
+    Cat {
+        n: usize,
+        /// kernels × n, log-probabilities.
+        logw: Vec<f64>,
+        /// kernels × n, cumulative probabilities.
+        cum: Vec<f64>,
+    },
+}
+
+struct Parzen {
+    /// Mixture log-weights (kernels = observations + prior).
+    log_w: Vec<f64>,
+    cum_w: Vec<f64>,
+    dims: Vec<Dim>,
+}
+
+impl Parzen {
+    /// `obs` is m × d row-major (raw internal values), rows sorted by trial number.
+    fn new(
+        space: &SearchSpace,
+        params: &[usize],
+        obs: &[f64],
+        m: usize,
+        cfg: &TpeConfig,
+        uniform_weights: bool,
+    ) -> Parzen {
+        let d = params.len();
+        let mut w = if m == 0 {
+            vec![1.0]
+        } else {
+            let mut w = if uniform_weights {
+                vec![1.0; m]
+            } else {
+                default_weights(m)
+            };
+            w.push(cfg.prior_weight);
+            w
+        };
+        let s: f64 = w.iter().sum();
+        let mut acc = 0.0;
+        let mut cum_w = Vec::with_capacity(w.len());
+        for x in &mut w {
+            *x /= s;
+            acc += *x;
+            cum_w.push(acc);
+        }
+        let log_w = w.iter().map(|x| x.ln()).collect();
+        let mut dims = Vec::with_capacity(d);
+        for (j, &pi) in params.iter().enumerate() {
+            let col = (0..m).map(|r| obs[r * d + j]);
+            dims.push(match &space.params()[pi].dist {
+                Distribution::Categorical { choices } => {
+                    let n = choices.len();
+                    let kernels = if m == 0 { 1 } else { m + 1 };
+                    let mut wts = vec![
+                        if m == 0 {
+                            1.0 / n as f64
+                        } else {
+                            cfg.prior_weight / kernels as f64
+                        };
+                        kernels * n
+                    ];
+                    for (r, v) in col.enumerate() {
+                        wts[r * n + v as usize] += 1.0;
+                    }
+                    let mut logw = vec![0.0; kernels * n];
+                    let mut cum = vec![0.0; kernels * n];
+                    for k in 0..kernels {
+                        let row = &wts[k * n..(k + 1) * n];
+                        let s: f64 = row.iter().sum();
+                        let mut a = 0.0;
+                        for c in 0..n {
+                            let p = row[c] / s;
+                            logw[k * n + c] = p.ln();
+                            a += p;
+                            cum[k * n + c] = a;
+                        }
+                        cum[k * n + n - 1] = 1.0;
+                    }
+                    Dim::Cat { n, logw, cum }
+                }
+                dist => {
+                    let (low_raw, high_raw, step, log) = match dist {
+                        Distribution::Float {
+                            low,
+                            high,
+                            log,
+                            step,
+                        } => (*low, *high, step.unwrap_or(0.0), *log),
+                        Distribution::Int {
+                            low,
+                            high,
+                            step,
+                            log,
+                        } => (*low as f64, *high as f64, *step as f64, *log),
+                        Distribution::Categorical { .. } => unreachable!("handled above"),
+                    };
+                    let (mut lo, mut hi) = (low_raw - step / 2.0, high_raw + step / 2.0);
+                    let t = |x: f64| if log { x.ln() } else { x };
+                    if log {
+                        lo = lo.ln();
+                        hi = hi.ln();
+                    }
+                    let mut mu: Vec<f64> = col.map(t).collect();
+                    let mut sigma = kernel_sigmas(&mu, lo, hi, cfg);
+                    mu.push(0.5 * (lo + hi));
+                    sigma.push(hi - lo);
+                    let inv_sigma = sigma.iter().map(|s| 1.0 / s).collect();
+                    let ln_sigma = sigma.iter().map(|s| s.ln()).collect();
+                    let log_mass = mu
+                        .iter()
+                        .zip(&sigma)
+                        .map(|(m, s)| log_gauss_mass((lo - m) / s, (hi - m) / s))
+                        .collect();
+                    Dim::Num {
+                        log,
+                        step,
+                        low_raw,
+                        high_raw,
+                        lo,
+                        hi,
+                        mu,
+                        sigma,
+                        inv_sigma,
+                        ln_sigma,
+                        log_mass,
+                    }
+                }
+            });
+        }
+        Parzen { log_w, cum_w, dims }
+    }
+
+    fn n_kernels(&self) -> usize {
+        self.log_w.len()
+    }
+
+    /// Draws `n` points (n × d row-major, raw internal values).
+    fn sample(&self, rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
+        let d = self.dims.len();
+        let mut out = vec![0.0; n * d];
+        for c in 0..n {
+            let u: f64 = rng.random();
+            let k = self
+                .cum_w
+                .partition_point(|&x| x < u)
+                .min(self.n_kernels() - 1);
+            for (j, dim) in self.dims.iter().enumerate() {
+                out[c * d + j] = match dim {
+                    Dim::Cat { n, cum, .. } => {
+                        let q: f64 = rng.random();
+                        let row = &cum[k * n..(k + 1) * n];
+                        row.iter().filter(|&&x| x < q).count().min(n - 1) as f64
+                    }
+                    Dim::Num {
+                        log,
+                        step,
+                        low_raw,
+                        high_raw,
+                        lo,
+                        hi,
+                        mu,
+                        sigma,
+                        ..
+                    } => {
+                        let q: f64 = rng.random();
+                        let (m, s) = (mu[k], sigma[k]);
+                        let z = ppf(q, (lo - m) / s, (hi - m) / s);
+                        let mut v = z * s + m;
+                        if *log {
+                            v = v.exp();
+                        }
+                        if *step > 0.0 {
+                            v = low_raw + ((v - low_raw) / step).round() * step;
+                        }
+                        v.clamp(*low_raw, *high_raw)
+                    }
+                };
+            }
+        }
+        out
+    }
+
+    /// log density of each of the n points (n × d row-major).
+    fn log_pdf(&self, x: &[f64], n: usize) -> Vec<f64> {
+        const CUT: f64 = 40.0;
+        let d = self.dims.len();
+        let kn = self.n_kernels();
+        let has_disc = self
+            .dims
+            .iter()
+            .any(|dim| matches!(dim, Dim::Num { step, .. } if *step > 0.0));
+        let mut lo = vec![0.0; kn];
+        let mut hi = vec![0.0; kn];
+        let mut out = Vec::with_capacity(n);
+        for c in 0..n {
+            let xc = &x[c * d..(c + 1) * d];
+            lo.copy_from_slice(&self.log_w);
+            hi.copy_from_slice(&self.log_w);
+            for (j, dim) in self.dims.iter().enumerate() {
+                match dim {
+                    Dim::Cat { n, logw, .. } => {
+                        let v = xc[j] as usize;
+                        for k in 0..kn {
+                            let l = logw[k * n + v];
+                            lo[k] += l;
+                            hi[k] += l;
+                        }
+                    }
+                    Dim::Num {
+                        log,
+                        step,
+                        mu,
+                        inv_sigma,
+                        ln_sigma,
+                        log_mass,
+                        ..
+                    } => {
+                        if *step == 0.0 {
+                            let t = if *log { xc[j].ln() } else { xc[j] };
+                            for k in 0..kn {
+                                let z = (t - mu[k]) * inv_sigma[k];
+                                let l = norm_logpdf(z) - ln_sigma[k] - log_mass[k];
+                                lo[k] += l;
+                                hi[k] += l;
+                            }
+                        } else {
+                            let (a, b) = if *log {
+                                ((xc[j] - step / 2.0).ln(), (xc[j] + step / 2.0).ln())
+                            } else {
+                                (xc[j] - step / 2.0, xc[j] + step / 2.0)
+                            };
+                            for k in 0..kn {
+                                let zl = (a - mu[k]) * inv_sigma[k];
+                                let zr = (b - mu[k]) * inv_sigma[k];
+                                let width = (zr - zl).ln();
+                                let near = if zl <= 0.0 && zr >= 0.0 {
+                                    0.0
+                                } else {
+                                    zl.abs().min(zr.abs())
+                                };
+                                let far = zl.abs().max(zr.abs());
+                                lo[k] += width + norm_logpdf(far) - log_mass[k];
+                                hi[k] += width + norm_logpdf(near) - log_mass[k];
+                            }
+                        }
+                    }
+                }
+            }
+            let m_lo = lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if has_disc {
+                // Exact values for the components that can matter.
+                for k in 0..kn {
+                    if hi[k] < m_lo - CUT {
+                        lo[k] = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let mut v = self.log_w[k];
+                    for (j, dim) in self.dims.iter().enumerate() {
+                        v += match dim {
+                            Dim::Cat { n, logw, .. } => logw[k * n + xc[j] as usize],
+                            Dim::Num {
+                                log,
+                                step,
+                                mu,
+                                inv_sigma,
+                                ln_sigma,
+                                log_mass,
+                                ..
+                            } => {
+                                if *step == 0.0 {
+                                    let t = if *log { xc[j].ln() } else { xc[j] };
+                                    norm_logpdf((t - mu[k]) * inv_sigma[k])
+                                        - ln_sigma[k]
+                                        - log_mass[k]
+                                } else {
+                                    let (a, b) = if *log {
+                                        ((xc[j] - step / 2.0).ln(), (xc[j] + step / 2.0).ln())
+                                    } else {
+                                        (xc[j] - step / 2.0, xc[j] + step / 2.0)
+                                    };
+                                    log_gauss_mass(
+                                        (a - mu[k]) * inv_sigma[k],
+                                        (b - mu[k]) * inv_sigma[k],
+                                    ) - log_mass[k]
+                                }
+                            }
+                        };
+                    }
+                    lo[k] = v;
+                }
+            }
+            let m = lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if m == f64::NEG_INFINITY {
+                out.push(f64::NEG_INFINITY);
+                continue;
+            }
+            let mut s = 0.0;
+            for &v in &lo {
+                if v > m - CUT {
+                    s += (v - m).exp();
+                }
+            }
+            out.push(m + s.ln());
+        }
+        out
+    }
+}
+
+/// Optuna's bandwidths: distance to the farther neighbour (endpoints = range ends), the
+/// outermost observations using their inner neighbour only, clipped to
+/// [range / min(100, 1 + n_kernels), range].
+fn kernel_sigmas(mus: &[f64], lo: f64, hi: f64, cfg: &TpeConfig) -> Vec<f64> {
+    let m = mus.len();
+    if m == 0 {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| mus[a].total_cmp(&mus[b]));
+    let mut s = Vec::with_capacity(m + 2);
+    s.push(lo);
+    s.extend(order.iter().map(|&i| mus[i]));
+    s.push(hi);
+    let mut sorted_sig: Vec<f64> = (0..m)
+        .map(|i| (s[i + 1] - s[i]).max(s[i + 2] - s[i + 1]))
+        .collect();
+    if !cfg.consider_endpoints && s.len() >= 4 {
+        sorted_sig[0] = s[2] - s[1];
+        sorted_sig[m - 1] = s[m] - s[m - 1];
+    }
+    let maxsigma = hi - lo;
+    let minsigma = if cfg.consider_magic_clip {
+        (hi - lo) / 100f64.min(1.0 + (m + 1) as f64)
+    } else {
+        1e-12
+    };
+    let mut sig = vec![0.0; m];
+    for (r, &i) in order.iter().enumerate() {
+        sig[i] = sorted_sig[r].clamp(minsigma, maxsigma);
+    }
+    sig
+}
+
+impl TpeSampler {
+    /// Splits finished (and running) trials into the good ("below") and bad ("above") groups,
+    /// each sorted by trial number.
+    fn split(&self, ctx: &SampleContext<'_>) -> (Vec<Row>, Vec<Row>) {
+        let h = ctx.history;
+        let multi = ctx.directions.len() > 1;
+        let n = h.len();
+        let mut n_below = gamma(n, multi);
+        let mut is_below = vec![false; n];
+        let complete: Vec<usize> = (0..n)
+            .filter(|&i| h.states[i] == TrialState::Complete)
+            .collect();
+        let pruned: Vec<usize> = (0..n)
+            .filter(|&i| h.states[i] == TrialState::Pruned)
+            .collect();
+        let nb_c = n_below.min(complete.len());
+        if !multi {
+            let sign = ctx.directions[0].sign();
+            let mut keyed: Vec<(f64, usize)> = complete
+                .iter()
+                .map(|&i| {
+                    let v = h.values_of(i)[0] * sign;
+                    (if v.is_nan() { f64::INFINITY } else { v }, i)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for &(_, i) in keyed.iter().take(nb_c) {
+                is_below[i] = true;
+            }
+        } else if nb_c > 0 {
+            let k = ctx.directions.len();
+            let lv: Vec<f64> = complete
+                .iter()
+                .flat_map(|&i| {
+                    h.values_of(i)
+                        .iter()
+                        .zip(ctx.directions)
+                        .map(|(v, d)| v * d.sign())
+                })
+                .collect();
+            if nb_c == complete.len() {
+                for &i in &complete {
+                    is_below[i] = true;
+                }
+            } else {
+                let ranks = pareto::nondomination_ranks(&lv, complete.len(), k, nb_c);
+                let mut taken = 0;
+                let mut r = 0;
+                loop {
+                    let members: Vec<usize> =
+                        (0..complete.len()).filter(|&j| ranks[j] == r).collect();
+                    if members.is_empty() {
+                        break;
+                    }
+                    if taken + members.len() <= nb_c {
+                        for &j in &members {
+                            is_below[complete[j]] = true;
+                        }
+                        taken += members.len();
+                        r += 1;
+                        if taken == nb_c {
+                            break;
+                        }
+                    } else {
+                        let pts: Vec<Vec<f64>> = members
+                            .iter()
+                            .map(|&j| lv[j * k..(j + 1) * k].to_vec())
+                            .collect();
+                        let rp = pareto::reference_point(&pts);
+                        for s in pareto::hssp_greedy(&pts, nb_c - taken, &rp) {
+                            is_below[complete[members[s]]] = true;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        n_below = n_below.saturating_sub(nb_c);
+        if n_below > 0 && !pruned.is_empty() {
+            let sign = ctx.directions[0].sign();
+            let mut keyed: Vec<((f64, f64), usize)> = pruned
+                .iter()
+                .map(|&i| {
+                    let key = match h.last_step[i] {
+                        Some((step, v)) if v.is_nan() => (-(step as f64), f64::INFINITY),
+                        Some((step, v)) => (-(step as f64), v * sign),
+                        None => (1.0, 0.0),
+                    };
+                    (key, i)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.0.total_cmp(&b.0.0).then(a.0.1.total_cmp(&b.0.1)));
+            for &(_, i) in keyed.iter().take(n_below) {
+                is_below[i] = true;
+            }
+        }
+        let mut below = Vec::new();
+        let mut above = Vec::new();
+        let running: Vec<usize> = if self.cfg.constant_liar {
+            (0..h.running_numbers.len())
+                .filter(|&j| h.running_numbers[j] != ctx.trial_number)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut ri = 0;
+        for (i, &below_i) in is_below.iter().enumerate() {
+            while ri < running.len() && h.running_numbers[running[ri]] < h.numbers[i] {
+                above.push(Row::Running(running[ri]));
+                ri += 1;
+            }
+            if below_i {
+                below.push(Row::Done(i));
+            } else {
+                above.push(Row::Done(i));
+            }
+        }
+        while ri < running.len() {
+            above.push(Row::Running(running[ri]));
+            ri += 1;
+        }
+        (below, above)
+    }
+
+    /// Gathers the observations of `params` over `rows` that have all of them active.
+    fn gather(ctx: &SampleContext<'_>, rows: &[Row], params: &[usize]) -> (Vec<f64>, usize) {
+        let mut out = Vec::with_capacity(rows.len() * params.len());
+        let mut m = 0;
+        for r in rows {
+            let x = match *r {
+                Row::Done(i) => ctx.history.row(i),
+                Row::Running(j) => ctx.history.running_row(j),
+            };
+            if params.iter().all(|&p| !x[p].is_nan()) {
+                out.extend(params.iter().map(|&p| x[p]));
+                m += 1;
+            }
+        }
+        (out, m)
+    }
+
+    fn sample_group(
+        &self,
+        ctx: &SampleContext<'_>,
+        params: &[usize],
+        below: &[Row],
+        above: &[Row],
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<f64> {
+        let multi = ctx.directions.len() > 1;
+        let (ob, mb) = Self::gather(ctx, below, params);
+        let (oa, ma) = Self::gather(ctx, above, params);
+        let pb = Parzen::new(ctx.space, params, &ob, mb, &self.cfg, multi);
+        let pa = Parzen::new(ctx.space, params, &oa, ma, &self.cfg, false);
+        let n = self.cfg.n_ei_candidates.max(1);
+        let cand = pb.sample(rng, n);
+        let lb = pb.log_pdf(&cand, n);
+        let la = pa.log_pdf(&cand, n);
+        let mut best = 0;
+        let mut best_v = f64::NEG_INFINITY;
+        for c in 0..n {
+            let v = lb[c] - la[c];
+            if v > best_v {
+                best_v = v;
+                best = c;
+            }
+        }
+        let d = params.len();
+        cand[best * d..(best + 1) * d].to_vec()
+    }
+}
+
+impl Sampler for TpeSampler {
+    fn sample(&self, ctx: &SampleContext<'_>) -> Result<Vec<f64>> {
+        let space = ctx.space;
+        let mut rng = trial_rng(self.cfg.seed, ctx.trial_number);
+        if ctx.history.len() < self.cfg.n_startup_trials {
+            return Ok(sample_all_prior(space, &mut rng));
+        }
+        let (below, above) = self.split(ctx);
+        let np = space.len();
+        let mut x = vec![f64::NAN; np];
+        let mut done = vec![false; np];
+        let single = |i: usize| space.params()[i].dist.single();
+        if self.cfg.multivariate {
+            let group: Vec<usize> = (0..np)
+                .filter(|&i| space.is_unconditional(i) && !single(i))
+                .collect();
+            if !group.is_empty() {
+                let v = self.sample_group(ctx, &group, &below, &above, &mut rng);
+                for (j, &i) in group.iter().enumerate() {
+                    x[i] = v[j];
+                    done[i] = true;
+                }
+            }
+        }
+        for i in 0..np {
+            if done[i] {
+                continue;
+            }
+            if !space.is_active(&x, i) {
+                continue;
+            }
+            x[i] = if single(i) {
+                sample_prior(&space.params()[i].dist, &mut rng)
+            } else {
+                self.sample_group(ctx, &[i], &below, &above, &mut rng)[0]
+            };
+        }
+        Ok(x)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "tpe(seed={}, multivariate={}, constant_liar={}, n_startup_trials={})",
+            self.cfg.seed, self.cfg.multivariate, self.cfg.constant_liar, self.cfg.n_startup_trials
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampler::History;
+    use crate::trial::{Direction, FrozenTrial};
+
+    #[test]
+    fn weights_match_optuna() {
+        assert_eq!(default_weights(3), vec![1.0; 3]);
+        let w = default_weights(30);
+        // numpy.linspace(1/30, 1, 5) then 25 ones.
+        let expect = [
+            1.0 / 30.0,
+            0.275,
+            0.516_666_666_666_666_7,
+            0.758_333_333_333_333_3,
+            1.0,
+        ];
+        for (a, b) in w.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-12, "{a} {b}");
+        }
+        assert_eq!(w.len(), 30);
+        assert_eq!(gamma(100, false), 10);
+        assert_eq!(gamma(1000, false), 25);
+        assert_eq!(gamma(1000, true), 100);
+        assert_eq!(gamma(11, false), 2);
+    }
+
+    #[test]
+    fn sigmas_match_optuna() {
+        // Reference: optuna 5.0 _ParzenEstimator on observations [0.2, 0.5, 0.9] in [0, 1]:
+        // sorted with endpoints [0, .2, .5, .9, 1]; raw sigmas max(gaps) = [.3, .4, .4],
+        // endpoints rule → first = .3, last = .4; minsigma = 1/min(100, 5) = 0.2.
+        let cfg = TpeConfig::default();
+        let s = kernel_sigmas(&[0.5, 0.2, 0.9], 0.0, 1.0, &cfg);
+        let expect = [0.4, 0.3, 0.4];
+        for (a, b) in s.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-12, "{s:?}");
+        }
+        let s = kernel_sigmas(&[0.5], 0.0, 1.0, &cfg);
+        assert!((s[0] - 0.5).abs() < 1e-12);
+    }
+
+    fn finished(space: &SearchSpace, n: u64, x: Vec<f64>, v: f64) -> FrozenTrial {
+        FrozenTrial {
+            id: n as i64,
+            number: n,
+            state: TrialState::Complete,
+            params_json: space.encode(&x),
+            params: x,
+            values: Some(vec![v]),
+            intermediate: vec![],
+            system_attrs: Default::default(),
+            started: None,
+            finished: None,
+            heartbeat: None,
+            worker: String::new(),
+        }
+    }
+
+    #[test]
+    fn tpe_concentrates_near_the_optimum_and_is_reproducible() {
+        let space = SearchSpace::builder()
+            .float("x", -10.0, 10.0)
+            .int("k", 0, 20)
+            .categorical("c", ["a", "b", "c"])
+            .build()
+            .unwrap();
+        let f = |x: &[f64]| {
+            (x[0] - 3.0).powi(2) + (x[1] - 7.0).abs() + if x[2] == 1.0 { 0.0 } else { 5.0 }
+        };
+        for multivariate in [true, false] {
+            let s = TpeSampler::new(TpeConfig {
+                seed: 3,
+                multivariate,
+                ..TpeConfig::default()
+            });
+            let mut h = History::new(3, 1);
+            let mut best = f64::INFINITY;
+            let mut first = Vec::new();
+            for n in 0..80 {
+                let ctx = SampleContext {
+                    space: &space,
+                    directions: &[Direction::Minimize],
+                    history: &h,
+                    trial_number: n,
+                };
+                let x = s.sample(&ctx).unwrap();
+                assert_eq!(space.encode(&x), space.encode(&s.sample(&ctx).unwrap()));
+                for i in 0..3 {
+                    assert!(space.params()[i].dist.contains(x[i]), "{x:?}");
+                }
+                let v = f(&x);
+                best = best.min(v);
+                if n < 12 {
+                    first.push(x.clone());
+                }
+                h.push_finished(&finished(&space, n, x, v));
+            }
+            assert!(best < 1.5, "multivariate={multivariate} best={best}");
+        }
+    }
+
+    #[test]
+    fn density_skip_is_exact() {
+        // The pruned log-sum-exp equals the full one on a discrete + continuous mixture.
+        let space = SearchSpace::builder()
+            .float("x", 0.0, 1.0)
+            .int("k", 1, 1000)
+            .log()
+            .build()
+            .unwrap();
+        let mut obs = Vec::new();
+        let mut r = trial_rng(1, 1);
+        for _ in 0..300 {
+            obs.push(r.random::<f64>());
+            obs.push((1.0 + 999.0 * r.random::<f64>()).round());
+        }
+        let cfg = TpeConfig::default();
+        let p = Parzen::new(&space, &[0, 1], &obs, 300, &cfg, false);
+        let cand = p.sample(&mut r, 24);
+        let got = p.log_pdf(&cand, 24);
+        for c in 0..24 {
+            let mut terms = Vec::new();
+            for k in 0..p.n_kernels() {
+                let mut v = p.log_w[k];
+                for (j, dim) in p.dims.iter().enumerate() {
+                    if let Dim::Num {
+                        log,
+                        step,
+                        mu,
+                        sigma,
+                        log_mass,
+                        ..
+                    } = dim
+                    {
+                        let xv = cand[c * 2 + j];
+                        if *step == 0.0 {
+                            let t = if *log { xv.ln() } else { xv };
+                            v += norm_logpdf((t - mu[k]) / sigma[k]) - sigma[k].ln() - log_mass[k];
+                        } else {
+                            let (a, b) = ((xv - 0.5).ln(), (xv + 0.5).ln());
+                            v += log_gauss_mass((a - mu[k]) / sigma[k], (b - mu[k]) / sigma[k])
+                                - log_mass[k];
+                        }
+                    }
+                }
+                terms.push(v);
+            }
+            let m = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let full = m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln();
+            assert!((full - got[c]).abs() < 1e-12, "{full} {}", got[c]);
+        }
+    }
+}
