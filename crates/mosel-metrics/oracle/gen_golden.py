@@ -532,8 +532,130 @@ def regression(rng):
     c.write("regression.json")
 
 
+def stats_section(rng):
+    c = Cases()
+    for df in (1, 2, 3, 4.5, 9, 29, 200):
+        for x in (-40.0, -5.0, -2.1, -0.3, 0.0, 0.7, 1.96, 3.3, 12.0):
+            c.add(f"t/{df}/{x}", "t_cdf", dict(x=x, df=df), lambda: st.t.cdf(x, df))
+            c.add(f"tsf/{df}/{x}", "t_sf", dict(x=x, df=df), lambda: st.t.sf(x, df))
+        for p in (1e-6, 0.001, 0.025, 0.1, 0.5, 0.9, 0.975, 0.995, 1 - 1e-6):
+            c.add(f"tppf/{df}/{p}", "t_ppf", dict(p=p, df=df), lambda: st.t.ppf(p, df))
+    for x in (-9.0, -3.0, -1.0, 0.0, 0.5, 2.5, 8.0):
+        c.add(f"ncdf/{x}", "normal_cdf", dict(x=x), lambda: st.norm.cdf(x))
+        c.add(f"nsf/{x}", "normal_sf", dict(x=x), lambda: st.norm.sf(x))
+    for p in (1e-10, 0.01, 0.3, 0.5, 0.8, 0.975, 1 - 1e-10):
+        c.add(f"nppf/{p}", "normal_ppf", dict(p=p), lambda: st.norm.ppf(p))
+    for df in (1, 2, 5, 17):
+        for x in (0.001, 0.5, 1.0, 3.84, 10.0, 60.0):
+            c.add(f"chi2/{df}/{x}", "chi2_sf", dict(x=x, df=df), lambda: st.chi2.sf(x, df))
+    for n in (1, 5, 24, 100):
+        for k in (0, 1, 2, 7, 12, 50):
+            for p in (0.5, 0.3):
+                c.add(f"binom/{n}/{k}/{p}", "binom_cdf", dict(k=k, n=n, p=p), lambda: st.binom.cdf(k, n, p))
+    c.write("stats.json")
+
+
+def delong_py(y, sa, sb):
+    """DeLong's test (Sun & Xu 2014 fast form) with scipy midranks; independent of the Rust code."""
+    pos, neg = y == 1, y == 0
+    m, n = pos.sum(), neg.sum()
+    out = []
+    for s in (sa, sb):
+        x, z = s[pos], s[neg]
+        tx, tz, tall = st.rankdata(x), st.rankdata(z), st.rankdata(np.r_[x, z])
+        auc = (tall[:m].sum() - m * (m + 1) / 2) / (m * n)
+        v10 = (tall[:m] - tx) / n
+        v01 = 1 - (tall[m:] - tz) / m
+        out.append((auc, v10, v01))
+    sx = np.cov(np.vstack([out[0][1], out[1][1]]))
+    sy = np.cov(np.vstack([out[0][2], out[1][2]]))
+    S = sx / m + sy / n
+    var = S[0, 0] + S[1, 1] - 2 * S[0, 1]
+    z = (out[0][0] - out[1][0]) / np.sqrt(var)
+    return dict(auc_a=out[0][0], auc_b=out[1][0], std_error=np.sqrt(var), z=z, p_value=2 * st.norm.sf(abs(z)))
+
+
+def holm_py(p):
+    p = np.asarray(p, float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def paired(rng):
+    from scipy.stats._resampling import _bca_interval
+
+    c = Cases()
+    # McNemar: exact binomial below 25 discordant rows, chi-square with continuity correction above
+    for b, cc in ((0, 0), (0, 3), (3, 9), (12, 12), (5, 19), (20, 4), (30, 14), (14, 30), (100, 80), (7, 60)):
+        def go(b=b, cc=cc):
+            n = b + cc
+            if n < 25:
+                k = min(b, cc)
+                return dict(statistic=k, p_value=1.0 if n == 0 else min(1.0, 2 * st.binom.cdf(k, n, 0.5)), exact=True)
+            stat = (abs(b - cc) - 1) ** 2 / n
+            return dict(statistic=stat, p_value=st.chi2.sf(stat, 1), exact=False)
+
+        c.add(f"mcnemar/{b}/{cc}", "mcnemar", dict(a_only=b, b_only=cc), go)
+    # DeLong
+    for n in (10, 40, 200):
+        for ties in (False, True):
+            y = rng.integers(0, 2, n)
+            y[:2] = [0, 1]
+            y[2:4] = [0, 1]
+            sa = rng.random(n) + 0.6 * y
+            sb = 0.5 * sa + rng.random(n) * 0.8 + 0.2 * y
+            if ties:
+                sa, sb = np.round(sa * 5), np.round(sb * 5)
+            c.add(f"delong/n{n}/t{int(ties)}", "delong", dict(y_true=y.tolist(), score_a=sa.tolist(),
+                                                              score_b=sb.tolist()),
+                  lambda: delong_py(y, sa, sb))
+    # corrected resampled t-test (Nadeau & Bengio) and its one-sample CI
+    for k in (2, 5, 10, 30):
+        for shift in (0.0, 0.01, 0.05):
+            d = rng.normal(shift, 0.02, k)
+            for n_train, n_test in ((90, 10), (400, 200)):
+                for conf in (0.95, 0.9):
+                    def go(d=d, n_train=n_train, n_test=n_test, conf=conf):
+                        mean = d.mean()
+                        var = d.var(ddof=1)
+                        se = np.sqrt((1 / len(d) + n_test / n_train) * var)
+                        t = mean / se
+                        q = st.t.ppf(1 - (1 - conf) / 2, len(d) - 1)
+                        return dict(mean=mean, std_error=se, t=t, df=len(d) - 1,
+                                    p_value=2 * st.t.sf(abs(t), len(d) - 1), ci_low=mean - q * se,
+                                    ci_high=mean + q * se)
+
+                    c.add(f"cttest/k{k}/s{shift}/{n_train}/{conf}", "corrected_ttest",
+                          dict(diffs=d.tolist(), n_train=n_train, n_test=n_test, confidence=conf), go)
+    c.add("cttest/constant", "corrected_ttest", dict(diffs=[0.0, 0.0, 0.0], n_train=9, n_test=3, confidence=0.95),
+          lambda: dict(mean=0.0, std_error=0.0, t=0.0, df=2, p_value=1.0, ci_low=0.0, ci_high=0.0))
+    for ps in ([0.01, 0.04, 0.03, 0.005], [0.5], [0.2, 0.2, 0.01], [0.001, 0.9, 0.04, 0.04, 0.3]):
+        c.add(f"holm/{ps}", "holm", dict(p=ps), lambda: holm_py(ps))
+    # interval construction from given replicates, as scipy.stats.bootstrap does
+    for n in (15, 80):
+        x = rng.exponential(size=n)
+        reps = np.array([rng.choice(x, n).mean() for _ in range(300)])
+        jack = np.array([np.delete(x, i).mean() for i in range(n)])
+        for conf in (0.9, 0.95):
+            alpha = (1 - conf) / 2
+
+            def go(x=x, reps=reps, alpha=alpha):
+                a1, a2, _ = _bca_interval((x,), lambda v, axis=-1: np.mean(v, axis=axis), -1, alpha, reps, None, np)
+                return dict(bca=[np.percentile(reps, a1 * 100), np.percentile(reps, a2 * 100)],
+                            percentile=[np.percentile(reps, alpha * 100), np.percentile(reps, (1 - alpha) * 100)])
+
+            c.add(f"interval/n{n}/{conf}", "interval",
+                  dict(estimate=x.mean(), replicates=reps.tolist(), jackknife=jack.tolist(), confidence=conf), go)
+    c.write("paired.json")
+
+
 SECTIONS = {"classification": classification, "multilabel": multilabel, "ranking": ranking,
-            "probability": probability, "regression": regression}
+            "probability": probability, "regression": regression,
+            "stats": stats_section, "paired": paired}
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

@@ -15,16 +15,19 @@
 //! This crate depends on no other mosel crate. Fallible functions return
 //! [`MetricsError`]; nothing panics on bad input.
 
+pub mod bootstrap;
 pub mod classification;
 mod confusion;
 pub mod error;
 mod label;
 mod matrix;
 pub mod multilabel;
+pub mod paired;
 pub mod probability;
 pub mod ranking;
 pub mod regression;
 mod sort;
+pub mod stats;
 
 pub use error::{MetricsError, Result};
 pub use label::{Label, MAX_CLASSES};
