@@ -1,1 +1,11 @@
-//! mosel-select
+//! mosel-select: model selection done honestly.
+//!
+//! * [`split`]: hold-out, k-fold, stratified, group, stratified-group, time-series and
+//!   shuffle splits, repeated and seeded; the non-shuffled ones fold exactly as
+//!   scikit-learn does.
+
+pub mod error;
+pub mod split;
+
+pub use error::{Result, SelectError};
+pub use split::{Fold, SplitData, Splitter, Strategy};
