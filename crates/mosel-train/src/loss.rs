@@ -90,67 +90,70 @@ impl Loss {
 
     /// Sum over rows of the per-row loss of `outputs` (row-major, `k` values per row) against
     /// `labels`. When `grad` is given (same layout as `outputs`) it receives
-    /// `scale * ∂loss_i/∂outputs_i`.
+    /// `scale * ∂loss_i/∂outputs_i`. Per-row arithmetic is in f64.
     ///
     /// Panics only on internal misuse (mismatched lengths or label kind), which the models
     /// rule out before calling.
-    pub fn eval(
+    pub fn eval<T: Real>(
         self,
-        outputs: &[f32],
+        outputs: &[T],
         k: usize,
         labels: Labels<'_>,
-        scale: f32,
-        grad: Option<&mut [f32]>,
+        scale: f64,
+        mut grad: Option<&mut [T]>,
     ) -> f64 {
         let n = labels.len();
         debug_assert_eq!(outputs.len(), n * k);
         let mut total = 0.0f64;
         match (self, labels) {
-            (Loss::CrossEntropy, Labels::Codes(codes)) => match grad {
-                Some(g) => {
-                    for i in 0..n {
-                        let z = &outputs[i * k..(i + 1) * k];
-                        total += softmax_ce_row(
-                            z,
-                            codes[i] as usize,
-                            scale,
-                            Some(&mut g[i * k..(i + 1) * k]),
-                        );
+            (Loss::CrossEntropy, Labels::Codes(codes)) => {
+                let mut buf = [0.0f64; 64];
+                for i in 0..n {
+                    let z = &outputs[i * k..(i + 1) * k];
+                    let y = codes[i] as usize;
+                    let m = z.iter().fold(f64::NEG_INFINITY, |m, v| m.max(v.to_f64()));
+                    let mut s = 0.0f64;
+                    if k <= 64 {
+                        for (b, v) in buf.iter_mut().zip(z) {
+                            *b = (v.to_f64() - m).exp();
+                            s += *b;
+                        }
+                    } else {
+                        s = z.iter().map(|v| (v.to_f64() - m).exp()).sum();
+                    }
+                    total += m + s.ln() - z[y].to_f64();
+                    if let Some(g) = grad.as_deref_mut() {
+                        let g = &mut g[i * k..(i + 1) * k];
+                        let inv = scale / s;
+                        for (j, gj) in g.iter_mut().enumerate() {
+                            let e = if k <= 64 {
+                                buf[j]
+                            } else {
+                                (z[j].to_f64() - m).exp()
+                            };
+                            let mut v = e * inv;
+                            if j == y {
+                                v -= scale;
+                            }
+                            *gj = T::from_f64(v);
+                        }
                     }
                 }
-                None => {
-                    for i in 0..n {
-                        total += softmax_ce_row(
-                            &outputs[i * k..(i + 1) * k],
-                            codes[i] as usize,
-                            scale,
-                            None,
-                        );
-                    }
-                }
-            },
+            }
             (Loss::BinaryCrossEntropy, Labels::Codes(codes)) => {
                 debug_assert_eq!(k, 1);
-                match grad {
-                    Some(g) => {
-                        for i in 0..n {
-                            let (l, d) = bce_logit(outputs[i], codes[i] as f32);
-                            total += l as f64;
-                            g[i] = scale * d;
-                        }
-                    }
-                    None => {
-                        for i in 0..n {
-                            total += bce_logit(outputs[i], codes[i] as f32).0 as f64;
-                        }
+                for i in 0..n {
+                    let (l, d) = bce_logit(outputs[i].to_f64(), codes[i] as f64);
+                    total += l;
+                    if let Some(g) = grad.as_deref_mut() {
+                        g[i] = T::from_f64(scale * d);
                     }
                 }
             }
             (reg, Labels::Values(y)) => {
                 debug_assert_eq!(k, 1);
-                let mut gbuf = grad;
                 for i in 0..n {
-                    let r = outputs[i] as f64 - y[i];
+                    let r = outputs[i].to_f64() - y[i];
                     let (l, d) = match reg {
                         Loss::Mse => (r * r, 2.0 * r),
                         Loss::Mae => (
@@ -173,8 +176,8 @@ impl Loss {
                         _ => unreachable!("classification loss with real-valued labels"),
                     };
                     total += l;
-                    if let Some(g) = gbuf.as_deref_mut() {
-                        g[i] = scale * d as f32;
+                    if let Some(g) = grad.as_deref_mut() {
+                        g[i] = T::from_f64(scale * d);
                     }
                 }
             }
@@ -184,10 +187,40 @@ impl Loss {
     }
 }
 
+/// The float types losses work on (f32 network outputs, f64 linear-model outputs).
+pub trait Real: Copy + Send + Sync {
+    /// Widen to f64.
+    fn to_f64(self) -> f64;
+    /// Narrow from f64.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl Real for f32 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl Real for f64 {
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
 /// Binary cross-entropy of one logit `z` against `y ∈ {0, 1}`: `(loss, σ(z) - y)`.
 /// Computed as `max(z,0) - y z + log1p(exp(-|z|))`, finite for any finite `z`.
 #[inline]
-pub fn bce_logit(z: f32, y: f32) -> (f32, f32) {
+pub fn bce_logit(z: f64, y: f64) -> (f64, f64) {
     let e = (-z.abs()).exp();
     let loss = z.max(0.0) - y * z + e.ln_1p();
     let p = if z >= 0.0 {
@@ -196,34 +229,6 @@ pub fn bce_logit(z: f32, y: f32) -> (f32, f32) {
         e / (1.0 + e)
     };
     (loss, p - y)
-}
-
-/// Softmax cross-entropy of one row of logits against class `y`; writes
-/// `scale * (softmax(z) - onehot(y))` into `grad` when given.
-#[inline]
-fn softmax_ce_row(z: &[f32], y: usize, scale: f32, grad: Option<&mut [f32]>) -> f64 {
-    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut s = 0.0f32;
-    match grad {
-        Some(g) => {
-            for (gj, &zj) in g.iter_mut().zip(z) {
-                let e = (zj - m).exp();
-                *gj = e;
-                s += e;
-            }
-            let inv = scale / s;
-            for gj in g.iter_mut() {
-                *gj *= inv;
-            }
-            g[y] -= scale;
-        }
-        None => {
-            for &zj in z {
-                s += (zj - m).exp();
-            }
-        }
-    }
-    (m as f64 + (s as f64).ln()) - z[y] as f64
 }
 
 /// `softmax` of one row in place (stable).
@@ -314,26 +319,26 @@ mod tests {
     #[test]
     fn known_values() {
         // log(2) at z = 0.
-        let l = Loss::BinaryCrossEntropy.eval(&[0.0], 1, Labels::Codes(&[1]), 1.0, None);
+        let l = Loss::BinaryCrossEntropy.eval(&[0.0f32], 1, Labels::Codes(&[1]), 1.0, None);
         assert!((l - std::f64::consts::LN_2).abs() < 1e-7);
         // uniform softmax over 4 classes: log 4.
-        let l = Loss::CrossEntropy.eval(&[0.5; 4], 4, Labels::Codes(&[2]), 1.0, None);
+        let l = Loss::CrossEntropy.eval(&[0.5f32; 4], 4, Labels::Codes(&[2]), 1.0, None);
         assert!((l - 4f64.ln()).abs() < 1e-6);
         let huber = Loss::Huber { delta: 1.0 };
         assert_eq!(
-            huber.eval(&[3.0], 1, Labels::Values(&[0.0]), 1.0, None),
+            huber.eval(&[3.0f32], 1, Labels::Values(&[0.0]), 1.0, None),
             2.5
         );
         assert_eq!(
-            huber.eval(&[0.5], 1, Labels::Values(&[0.0]), 1.0, None),
+            huber.eval(&[0.5f32], 1, Labels::Values(&[0.0]), 1.0, None),
             0.125
         );
         assert_eq!(
-            Loss::Mae.eval(&[-2.0], 1, Labels::Values(&[1.0]), 1.0, None),
+            Loss::Mae.eval(&[-2.0f32], 1, Labels::Values(&[1.0]), 1.0, None),
             3.0
         );
         assert_eq!(
-            Loss::Mse.eval(&[-2.0], 1, Labels::Values(&[1.0]), 1.0, None),
+            Loss::Mse.eval(&[-2.0f32], 1, Labels::Values(&[1.0]), 1.0, None),
             9.0
         );
     }

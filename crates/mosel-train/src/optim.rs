@@ -152,7 +152,7 @@ impl OptimizerSpec {
                 bad("rho must be in [0, 1) and eps > 0")
             }
             OptimizerSpec::Adagrad { eps } if eps <= 0.0 => bad("eps must be > 0"),
-            OptimizerSpec::Lbfgs { memory } if memory == 0 => bad("memory must be >= 1"),
+            OptimizerSpec::Lbfgs { memory: 0 } => bad("memory must be >= 1"),
             _ => Ok(()),
         }
     }

@@ -1,0 +1,832 @@
+//! The dense network behind every model: linear, logistic and softmax regression are
+//! networks without hidden layers. Forward and backward passes run on fixed chunks of rows;
+//! each chunk writes its own partial gradient and the partials are added in chunk order, so
+//! results do not depend on the number of threads.
+
+use crate::config::Activation;
+use crate::loss::{Labels, Loss, Real};
+use rayon::prelude::*;
+use std::sync::Mutex;
+
+/// Layer sizes and per-layer parameter offsets. Parameters are laid out layer after layer as
+/// `W_l` (`in × out`, row-major) followed by `b_l` (`out`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arch {
+    /// `[n_features, hidden..., n_outputs]`.
+    pub sizes: Vec<usize>,
+    /// Hidden activation.
+    pub act: Activation,
+    /// Dropout probability on hidden activations (training only).
+    pub dropout: f32,
+}
+
+impl Arch {
+    /// Number of weight layers.
+    pub fn n_layers(&self) -> usize {
+        self.sizes.len() - 1
+    }
+    /// Offset of `W_l` in the parameter vector.
+    pub fn w_offset(&self, l: usize) -> usize {
+        (0..l)
+            .map(|i| (self.sizes[i] + 1) * self.sizes[i + 1])
+            .sum()
+    }
+    /// Offset of `b_l`.
+    pub fn b_offset(&self, l: usize) -> usize {
+        self.w_offset(l) + self.sizes[l] * self.sizes[l + 1]
+    }
+    /// Total parameters.
+    pub fn n_params(&self) -> usize {
+        self.w_offset(self.n_layers())
+    }
+    /// Outputs per row.
+    pub fn n_out(&self) -> usize {
+        *self.sizes.last().unwrap()
+    }
+    /// `true` for weights, `false` for biases (what penalties and weight decay apply to).
+    pub fn weight_mask(&self) -> Vec<bool> {
+        let mut m = vec![false; self.n_params()];
+        for l in 0..self.n_layers() {
+            let o = self.w_offset(l);
+            m[o..o + self.sizes[l] * self.sizes[l + 1]]
+                .iter_mut()
+                .for_each(|v| *v = true);
+        }
+        m
+    }
+    fn max_width(&self) -> usize {
+        *self.sizes.iter().max().unwrap()
+    }
+}
+
+/// C = A·B (+ C when `acc`), all row-major; `ta`/`tb` read A/B transposed.
+/// A is `m × k` (stored `k × m` when `ta`), B is `k × n` (stored `n × k` when `tb`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn gemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    ta: bool,
+    b: &[f32],
+    tb: bool,
+    c: &mut [f32],
+    acc: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let (rsa, csa) = if ta { (1, m as isize) } else { (k as isize, 1) };
+    let (rsb, csb) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    // SAFETY: the asserted lengths cover every index the strides reach.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            if acc { 1.0 } else { 0.0 },
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+#[inline]
+fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    // Eight independent accumulators so the compiler vectorises without reassociating.
+    let mut acc = [0.0f32; 16];
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].split_at(n - n % 16);
+    let (cb, rb) = b[..n].split_at(n - n % 16);
+    for (x, y) in ca.chunks_exact(16).zip(cb.chunks_exact(16)) {
+        for i in 0..16 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut s = 0.0f32;
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    let mut t = [0.0f32; 8];
+    for i in 0..8 {
+        t[i] = acc[i] + acc[i + 8];
+    }
+    let u = [t[0] + t[4], t[1] + t[5], t[2] + t[6], t[3] + t[7]];
+    (u[0] + u[2]) + (u[1] + u[3]) + s
+}
+
+#[inline]
+fn axpy32(a: f32, x: &[f32], y: &mut [f32]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Per-worker scratch space for one chunk.
+pub(crate) struct Scratch {
+    z: Vec<Vec<f32>>,    // pre-activations of every layer (output logits last)
+    a: Vec<Vec<f32>>,    // hidden activations
+    am: Vec<Vec<f32>>,   // hidden activations after dropout
+    mask: Vec<Vec<f32>>, // dropout masks (scaled by 1/(1-p))
+    d1: Vec<f32>,
+    d2: Vec<f32>,
+    z64: Vec<f64>,
+    d64: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(arch: &Arch, rows: usize) -> Self {
+        let l = arch.n_layers();
+        let hidden = |i: usize| vec![0.0f32; rows * arch.sizes[i + 1]];
+        let drop = arch.dropout > 0.0;
+        Self {
+            z: (0..l).map(hidden).collect(),
+            a: (0..l - 1).map(hidden).collect(),
+            am: (0..l - 1)
+                .map(|i| if drop { hidden(i) } else { Vec::new() })
+                .collect(),
+            mask: (0..l - 1)
+                .map(|i| if drop { hidden(i) } else { Vec::new() })
+                .collect(),
+            d1: vec![0.0; rows * arch.max_width()],
+            d2: vec![0.0; rows * arch.max_width()],
+            z64: if l == 1 {
+                vec![0.0; rows * arch.n_out()]
+            } else {
+                Vec::new()
+            },
+            d64: if l == 1 {
+                vec![0.0; rows * arch.n_out()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// What a chunk reports besides its gradient.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ChunkStats {
+    /// Sum of per-row losses.
+    pub loss: f64,
+    /// Correct predictions (classification) or sum of squared errors (regression).
+    pub metric: f64,
+}
+
+#[inline]
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[inline]
+fn act_forward(act: Activation, z: &[f32], a: &mut [f32]) {
+    match act {
+        Activation::Relu => {
+            for (ai, &zi) in a.iter_mut().zip(z) {
+                *ai = zi.max(0.0);
+            }
+        }
+        Activation::Tanh => {
+            for (ai, &zi) in a.iter_mut().zip(z) {
+                *ai = zi.tanh();
+            }
+        }
+        Activation::Gelu => {
+            for (ai, &zi) in a.iter_mut().zip(z) {
+                *ai = gelu(zi);
+            }
+        }
+    }
+}
+
+const GELU_C: f32 = 0.797_884_6; // sqrt(2/pi)
+
+#[inline]
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + (GELU_C * (x + 0.044715 * x * x * x)).tanh())
+}
+
+#[inline]
+fn gelu_grad(x: f32) -> f32 {
+    let u = GELU_C * (x + 0.044715 * x * x * x);
+    let t = u.tanh();
+    0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * 0.044715 * x * x)
+}
+
+/// `d ← d ⊙ act'(z)` where `a = act(z)`.
+#[inline]
+fn act_backward(act: Activation, z: &[f32], a: &[f32], d: &mut [f32]) {
+    match act {
+        Activation::Relu => {
+            for (di, &zi) in d.iter_mut().zip(z) {
+                if zi <= 0.0 {
+                    *di = 0.0;
+                }
+            }
+        }
+        Activation::Tanh => {
+            for (di, &ai) in d.iter_mut().zip(a) {
+                *di *= 1.0 - ai * ai;
+            }
+        }
+        Activation::Gelu => {
+            for (di, &zi) in d.iter_mut().zip(z) {
+                *di *= gelu_grad(zi);
+            }
+        }
+    }
+}
+
+/// Forward pass of `rows` rows of `x` (row-major, `sizes[0]` columns); the logits end up in
+/// `s.z[last][..rows * n_out]`. `dropout_seed` enables dropout.
+fn forward(
+    arch: &Arch,
+    w: &[f32],
+    x: &[f32],
+    rows: usize,
+    s: &mut Scratch,
+    dropout_seed: Option<u64>,
+) {
+    let nl = arch.n_layers();
+    for l in 0..nl {
+        let (din, dout) = (arch.sizes[l], arch.sizes[l + 1]);
+        let wl = &w[arch.w_offset(l)..arch.b_offset(l)];
+        let bl = &w[arch.b_offset(l)..arch.b_offset(l) + dout];
+        let (zs, rest) = s.z.split_at_mut(l);
+        let z = &mut rest[0][..rows * dout];
+        let input: &[f32] = if l == 0 {
+            x
+        } else if dropout_seed.is_some() {
+            &s.am[l - 1][..rows * din]
+        } else {
+            &s.a[l - 1][..rows * din]
+        };
+        let _ = zs;
+        if dout == 1 {
+            for (r, zr) in z.iter_mut().enumerate() {
+                *zr = dot32(&input[r * din..(r + 1) * din], wl) + bl[0];
+            }
+        } else {
+            for zr in z.chunks_exact_mut(dout) {
+                zr.copy_from_slice(bl);
+            }
+            gemm(rows, din, dout, input, false, wl, false, z, true);
+        }
+        if l + 1 < nl {
+            let a = &mut s.a[l][..rows * dout];
+            act_forward(arch.act, z, a);
+            if let Some(seed) = dropout_seed {
+                let p = arch.dropout;
+                let keep = 1.0 / (1.0 - p);
+                let mut st = seed ^ ((l as u64 + 1) << 56);
+                let mask = &mut s.mask[l][..rows * dout];
+                let am = &mut s.am[l][..rows * dout];
+                for ((m, o), &ai) in mask.iter_mut().zip(am.iter_mut()).zip(a.iter()) {
+                    let u = (splitmix(&mut st) >> 40) as f32 / (1u64 << 24) as f32;
+                    *m = if u >= p { keep } else { 0.0 };
+                    *o = ai * *m;
+                }
+            }
+        }
+    }
+}
+
+/// Forward + backward on one chunk: writes the chunk's gradient (scaled by `scale`) into
+/// `grad` (`n_params`) and returns loss and metric sums.
+#[allow(clippy::too_many_arguments)]
+fn chunk_grad(
+    arch: &Arch,
+    loss: Loss,
+    w: &[f32],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f32,
+    s: &mut Scratch,
+    grad: &mut [f32],
+    dropout_seed: Option<u64>,
+) -> ChunkStats {
+    let rows = labels.len();
+    let nl = arch.n_layers();
+    let k = arch.n_out();
+    forward(arch, w, x, rows, s, dropout_seed);
+    let logits = &s.z[nl - 1][..rows * k];
+    let mut d = std::mem::take(&mut s.d1);
+    let mut da = std::mem::take(&mut s.d2);
+    let lsum = loss.eval(logits, k, labels, scale as f64, Some(&mut d[..rows * k]));
+    let metric = row_metric(logits, k, labels);
+    for l in (0..nl).rev() {
+        let (din, dout) = (arch.sizes[l], arch.sizes[l + 1]);
+        let input: &[f32] = if l == 0 {
+            x
+        } else if dropout_seed.is_some() {
+            &s.am[l - 1][..rows * din]
+        } else {
+            &s.a[l - 1][..rows * din]
+        };
+        let dz = &d[..rows * dout];
+        let (wo, bo) = (arch.w_offset(l), arch.b_offset(l));
+        let (gw, gb) = grad[wo..bo + dout].split_at_mut(bo - wo);
+        if dout == 1 {
+            gw.iter_mut().for_each(|v| *v = 0.0);
+            for r in 0..rows {
+                axpy32(dz[r], &input[r * din..(r + 1) * din], gw);
+            }
+        } else {
+            gemm(din, rows, dout, input, true, dz, false, gw, false);
+        }
+        gb.iter_mut().for_each(|v| *v = 0.0);
+        for dr in dz.chunks_exact(dout) {
+            for (g, v) in gb.iter_mut().zip(dr) {
+                *g += v;
+            }
+        }
+        if l > 0 {
+            let wl = &w[wo..bo];
+            let dprev = &mut da[..rows * din];
+            gemm(rows, dout, din, dz, false, wl, true, dprev, false);
+            if dropout_seed.is_some() {
+                for (v, m) in dprev.iter_mut().zip(&s.mask[l - 1][..rows * din]) {
+                    *v *= m;
+                }
+            }
+            act_backward(
+                arch.act,
+                &s.z[l - 1][..rows * din],
+                &s.a[l - 1][..rows * din],
+                dprev,
+            );
+            std::mem::swap(&mut d, &mut da);
+        }
+    }
+    s.d1 = d;
+    s.d2 = da;
+    ChunkStats { loss: lsum, metric }
+}
+
+/// Linear models (no hidden layer) in f64 arithmetic on the f32 data: forward + backward
+/// of one chunk with the f64 parameters `p` (`W` then `b`), gradient into `grad`.
+#[allow(clippy::too_many_arguments)]
+fn linear_chunk_grad(
+    d: usize,
+    k: usize,
+    loss: Loss,
+    p: &[f64],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f64,
+    s: &mut Scratch,
+    grad: &mut [f64],
+) -> ChunkStats {
+    let rows = labels.len();
+    let (w, b) = p.split_at(d * k);
+    let z = &mut s.z64[..rows * k];
+    if k == 1 {
+        for (r, zr) in z.iter_mut().enumerate() {
+            *zr = b[0] + dot_mixed(&x[r * d..(r + 1) * d], w);
+        }
+    } else {
+        for (r, zr) in z.chunks_exact_mut(k).enumerate() {
+            zr.copy_from_slice(b);
+            for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
+                if xv != 0.0 {
+                    let xv = xv as f64;
+                    for (zc, wc) in zr.iter_mut().zip(&w[j * k..(j + 1) * k]) {
+                        *zc += xv * wc;
+                    }
+                }
+            }
+        }
+    }
+    let dz = &mut s.d64[..rows * k];
+    let lsum = loss.eval(z, k, labels, scale, Some(dz));
+    let metric = row_metric(z, k, labels);
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let (gw, gb) = grad.split_at_mut(d * k);
+    let dz = &s.d64[..rows * k];
+    if k == 1 {
+        for r in 0..rows {
+            let a = dz[r];
+            for (g, &xv) in gw.iter_mut().zip(&x[r * d..(r + 1) * d]) {
+                *g += a * xv as f64;
+            }
+            gb[0] += a;
+        }
+    } else {
+        for r in 0..rows {
+            let dr = &dz[r * k..(r + 1) * k];
+            for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
+                if xv != 0.0 {
+                    let xv = xv as f64;
+                    for (g, dc) in gw[j * k..(j + 1) * k].iter_mut().zip(dr) {
+                        *g += xv * dc;
+                    }
+                }
+            }
+            for (g, dc) in gb.iter_mut().zip(dr) {
+                *g += dc;
+            }
+        }
+    }
+    ChunkStats { loss: lsum, metric }
+}
+
+#[inline]
+fn dot_mixed(x: &[f32], w: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let n = x.len().min(w.len());
+    let m = n - n % 8;
+    for (xs, ws) in x[..m].chunks_exact(8).zip(w[..m].chunks_exact(8)) {
+        for i in 0..8 {
+            acc[i] += xs[i] as f64 * ws[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for i in m..n {
+        s += x[i] as f64 * w[i];
+    }
+    s
+}
+
+/// Correct predictions (classification) or squared error (regression) of a chunk.
+fn row_metric<T: Real + PartialOrd>(logits: &[T], k: usize, labels: Labels<'_>) -> f64 {
+    match labels {
+        Labels::Codes(c) if k == 1 => c
+            .iter()
+            .zip(logits)
+            .filter(|(c, z)| (z.to_f64() > 0.0) == (**c == 1))
+            .count() as f64,
+        Labels::Codes(c) => c
+            .iter()
+            .zip(logits.chunks_exact(k))
+            .filter(|(c, z)| argmax(z) == **c as usize)
+            .count() as f64,
+        Labels::Values(v) => v
+            .iter()
+            .zip(logits)
+            .map(|(y, z)| (z.to_f64() - y).powi(2))
+            .sum(),
+    }
+}
+
+/// Index of the largest value (first on ties).
+pub fn argmax<T: PartialOrd>(z: &[T]) -> usize {
+    let mut best = 0;
+    for (i, v) in z.iter().enumerate() {
+        if *v > z[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Rows per chunk for a batch of `batch` rows (depends on the batch only, never on threads).
+pub(crate) fn chunk_rows(arch: &Arch, batch: usize) -> usize {
+    if arch.n_layers() == 1 && arch.n_out() == 1 {
+        // Linear models: chunks big enough to amortise the task, small enough for L2.
+        return batch.clamp(1, 2048);
+    }
+    if batch <= 64 {
+        batch.max(1)
+    } else {
+        batch.div_ceil(4).clamp(64, 512)
+    }
+}
+
+/// Chunks of gradient partials held at once; more chunks are processed in groups.
+const GROUP: usize = 64;
+
+/// Reusable buffers for gradient evaluations of one network: allocated once per fit.
+pub(crate) struct GradWork {
+    pub arch: Arch,
+    pub loss: Loss,
+    pub w32: Vec<f32>,
+    partial: Vec<f32>,
+    partial64: Vec<f64>,
+    stats: Vec<ChunkStats>,
+    scratch: Vec<Mutex<Scratch>>,
+    max_chunk: usize,
+}
+
+impl GradWork {
+    /// Buffers for batches of up to `max_batch` rows.
+    pub fn new(arch: Arch, loss: Loss, max_batch: usize) -> Self {
+        let np = arch.n_params();
+        let max_chunk = chunk_rows(&arch, max_batch);
+        let groups = max_batch.div_ceil(max_chunk).min(GROUP);
+        let workers = rayon::current_num_threads().max(1);
+        let scratch = (0..if groups > 1 { workers } else { 1 })
+            .map(|_| Mutex::new(Scratch::new(&arch, max_chunk)))
+            .collect();
+        let linear = arch.n_layers() == 1;
+        Self {
+            w32: vec![0.0; np],
+            partial: if linear {
+                Vec::new()
+            } else {
+                vec![0.0; groups * np]
+            },
+            partial64: if linear {
+                vec![0.0; groups * np]
+            } else {
+                Vec::new()
+            },
+            stats: vec![ChunkStats::default(); groups],
+            scratch,
+            arch,
+            loss,
+            max_chunk,
+        }
+    }
+
+    /// Mean loss gradient at `params` over the `rows` rows of `x` (contiguous, row-major)
+    /// into `grad`; returns the chunk statistics summed (loss sum, metric sum).
+    /// `dropout_seed` enables dropout for this batch. Linear models compute in f64, networks
+    /// in f32 with f64 accumulation across chunks.
+    pub fn grad(
+        &mut self,
+        params: &[f64],
+        x: &[f32],
+        labels: Labels<'_>,
+        grad: &mut [f64],
+        dropout_seed: Option<u64>,
+    ) -> ChunkStats {
+        let linear = self.arch.n_layers() == 1;
+        if !linear {
+            for (w, p) in self.w32.iter_mut().zip(params) {
+                *w = *p as f32;
+            }
+        }
+        let rows = labels.len();
+        let d = self.arch.sizes[0];
+        let k = self.arch.n_out();
+        let np = self.arch.n_params();
+        let cr = chunk_rows(&self.arch, rows).min(self.max_chunk);
+        let n_chunks = rows.div_ceil(cr);
+        let scale = 1.0 / rows as f64;
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut total = ChunkStats::default();
+        let (arch, loss, w) = (&self.arch, self.loss, &self.w32[..]);
+        let scratch = &self.scratch;
+        let mut c0 = 0;
+        while c0 < n_chunks {
+            let g = (n_chunks - c0).min(GROUP);
+            let range = |j: usize| {
+                let c = c0 + j;
+                let r0 = c * cr;
+                let r1 = ((c + 1) * cr).min(rows);
+                let lab = match labels {
+                    Labels::Codes(v) => Labels::Codes(&v[r0..r1]),
+                    Labels::Values(v) => Labels::Values(&v[r0..r1]),
+                };
+                (c, r0, r1, lab)
+            };
+            let lock = || {
+                let tid = rayon::current_thread_index().unwrap_or(0) % scratch.len();
+                scratch[tid].lock().unwrap_or_else(|e| e.into_inner())
+            };
+            let parallel = g > 1 && scratch.len() > 1;
+            if linear {
+                let run = |(j, (pg, st)): (usize, (&mut [f64], &mut ChunkStats))| {
+                    let (_, r0, r1, lab) = range(j);
+                    let mut s = lock();
+                    *st = linear_chunk_grad(
+                        d,
+                        k,
+                        loss,
+                        params,
+                        &x[r0 * d..r1 * d],
+                        lab,
+                        scale,
+                        &mut s,
+                        pg,
+                    );
+                };
+                if parallel {
+                    self.partial64[..g * np]
+                        .par_chunks_mut(np)
+                        .zip(self.stats[..g].par_iter_mut())
+                        .enumerate()
+                        .for_each(run);
+                } else {
+                    self.partial64[..g * np]
+                        .chunks_mut(np)
+                        .zip(self.stats[..g].iter_mut())
+                        .enumerate()
+                        .for_each(run);
+                }
+                for j in 0..g {
+                    for (gi, pi) in grad.iter_mut().zip(&self.partial64[j * np..(j + 1) * np]) {
+                        *gi += *pi;
+                    }
+                }
+            } else {
+                let run = |(j, (pg, st)): (usize, (&mut [f32], &mut ChunkStats))| {
+                    let (c, r0, r1, lab) = range(j);
+                    let mut s = lock();
+                    let seed =
+                        dropout_seed.map(|s| s ^ (c as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93));
+                    *st = chunk_grad(
+                        arch,
+                        loss,
+                        w,
+                        &x[r0 * d..r1 * d],
+                        lab,
+                        scale as f32,
+                        &mut s,
+                        pg,
+                        seed,
+                    );
+                };
+                if parallel {
+                    self.partial[..g * np]
+                        .par_chunks_mut(np)
+                        .zip(self.stats[..g].par_iter_mut())
+                        .enumerate()
+                        .for_each(run);
+                } else {
+                    self.partial[..g * np]
+                        .chunks_mut(np)
+                        .zip(self.stats[..g].iter_mut())
+                        .enumerate()
+                        .for_each(run);
+                }
+                for j in 0..g {
+                    for (gi, pi) in grad.iter_mut().zip(&self.partial[j * np..(j + 1) * np]) {
+                        *gi += *pi as f64;
+                    }
+                }
+            }
+            for st in &self.stats[..g] {
+                total.loss += st.loss;
+                total.metric += st.metric;
+            }
+            c0 += g;
+        }
+        total
+    }
+}
+
+/// Forward pass only (no dropout) of all rows of `x` into `out` (`rows × n_out`), in
+/// parallel chunks.
+pub(crate) fn predict_logits(arch: &Arch, w: &[f32], x: &[f32], rows: usize, out: &mut [f32]) {
+    let d = arch.sizes[0];
+    let k = arch.n_out();
+    let nl = arch.n_layers();
+    let cr = 256;
+    out[..rows * k]
+        .par_chunks_mut(cr * k)
+        .enumerate()
+        .for_each_init(
+            || Scratch::new(arch, cr),
+            |s, (c, o)| {
+                let r0 = c * cr;
+                let r = o.len() / k;
+                forward(arch, w, &x[r0 * d..(r0 + r) * d], r, s, None);
+                o.copy_from_slice(&s.z[nl - 1][..r * k]);
+            },
+        );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        }
+    }
+
+    fn labels_for(loss: Loss, n: usize, k: usize, rng: &mut Lcg) -> (Vec<u32>, Vec<f64>) {
+        let codes = (0..n).map(|i| (i % k.max(2)) as u32).collect();
+        let vals = (0..n).map(|_| 2.0 * rng.next()).collect();
+        let _ = loss;
+        (codes, vals)
+    }
+
+    /// Central finite differences of the mean loss against the analytic gradient.
+    fn check(arch: Arch, loss: Loss, dropout_seed: Option<u64>, h: f64, tol: f64) {
+        let mut rng = Lcg(arch.sizes.iter().sum::<usize>() as u64 + 17);
+        let n = 37; // several chunks for small batches, one ragged
+        let d = arch.sizes[0];
+        let k = arch.n_out();
+        let x: Vec<f32> = (0..n * d).map(|_| rng.next() as f32).collect();
+        let (codes, vals) = labels_for(loss, n, k, &mut rng);
+        let labels = if loss.is_classification() {
+            Labels::Codes(&codes)
+        } else {
+            Labels::Values(&vals)
+        };
+        let np = arch.n_params();
+        let params: Vec<f64> = (0..np).map(|_| 0.5 * rng.next()).collect();
+        let mut work = GradWork::new(arch.clone(), loss, n);
+        let mut g = vec![0.0; np];
+        work.grad(&params, &x, labels, &mut g, dropout_seed);
+        let mut scratch = vec![0.0; np];
+        let mut f =
+            |p: &[f64]| work.grad(p, &x, labels, &mut scratch, dropout_seed).loss / n as f64;
+        let mut p = params.clone();
+        for i in 0..np {
+            // A ReLU kink within ±h of some pre-activation spoils one difference; a real
+            // error fails at both step sizes.
+            let mut num = 0.0;
+            for hh in [h, h / 4.0] {
+                p[i] = params[i] + hh;
+                let fp = f(&p);
+                p[i] = params[i] - hh;
+                let fm = f(&p);
+                p[i] = params[i];
+                num = (fp - fm) / (2.0 * hh);
+                if (num - g[i]).abs() <= tol * (1.0 + g[i].abs()) {
+                    break;
+                }
+            }
+            assert!(
+                (num - g[i]).abs() <= tol * (1.0 + g[i].abs()),
+                "{loss} {:?} {:?}: param {i}: analytic {} vs numeric {num}",
+                arch.sizes,
+                arch.act,
+                g[i]
+            );
+        }
+    }
+
+    const LOSSES: [Loss; 5] = [
+        Loss::Mse,
+        Loss::Mae,
+        Loss::Huber { delta: 0.5 },
+        Loss::BinaryCrossEntropy,
+        Loss::CrossEntropy,
+    ];
+
+    #[test]
+    fn gradients_of_every_loss_linear_path() {
+        for loss in LOSSES {
+            let k = if loss == Loss::CrossEntropy { 4 } else { 1 };
+            check(
+                Arch {
+                    sizes: vec![5, k],
+                    act: Activation::Relu,
+                    dropout: 0.0,
+                },
+                loss,
+                None,
+                1e-6,
+                1e-6,
+            );
+        }
+    }
+
+    #[test]
+    fn gradients_of_every_loss_and_layer_network_path() {
+        for loss in LOSSES {
+            for act in [Activation::Tanh, Activation::Gelu, Activation::Relu] {
+                let k = if loss == Loss::CrossEntropy { 3 } else { 1 };
+                let arch = Arch {
+                    sizes: vec![4, 6, 5, k],
+                    act,
+                    dropout: 0.0,
+                };
+                check(arch.clone(), loss, None, 1e-3, 2e-3);
+                // Dropout with a fixed seed is a fixed mask: the gradient must match too.
+                check(
+                    Arch {
+                        dropout: 0.3,
+                        ..arch
+                    },
+                    loss,
+                    Some(99),
+                    1e-3,
+                    2e-3,
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dot_matches_naive() {
+        let a: Vec<f32> = (0..37).map(|i| i as f32 * 0.5 - 3.0).collect();
+        let b: Vec<f32> = (0..37).map(|i| (i as f32).sin()).collect();
+        let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+        assert!((dot32(&a, &b) as f64 - naive).abs() < 1e-4);
+    }
+}

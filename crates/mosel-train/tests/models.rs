@@ -1,0 +1,420 @@
+//! Models against scikit-learn golden coefficients, plus behaviour tests (early stopping,
+//! callbacks, divergence, bad input, reproducibility across thread counts).
+
+use mosel_data::{Matrix, Target};
+use mosel_train::{
+    Control, EarlyStopping, FitOptions, Learner, Model, ModelKind, OptimizerSpec, Predictions,
+    StopReason, TrainConfig, TrainError,
+};
+use serde_json::Value;
+
+fn golden() -> Value {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/sklearn_linear.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn matrix(v: &Value) -> Matrix {
+    let rows: Vec<Vec<f32>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        })
+        .collect();
+    let d = rows[0].len();
+    Matrix::from_vec(rows.concat(), rows.len(), d).unwrap()
+}
+
+fn lbfgs_tight(model: ModelKind, l2: f64) -> TrainConfig {
+    TrainConfig {
+        l2,
+        epochs: 2000,
+        gtol: Some(1e-8),
+        tol: Some(0.0),
+        ..TrainConfig::new(model)
+    }
+}
+
+#[test]
+fn logistic_and_ridge_match_sklearn() {
+    let g = golden();
+    for case in g["cases"].as_array().unwrap() {
+        let x = matrix(&case["x"]);
+        let l2 = case["l2"].as_f64().unwrap();
+        let (model, y) = if case["model"] == "ridge" {
+            let v = case["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            (ModelKind::Linear, Target::Values(v))
+        } else {
+            let codes = case["codes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
+            let labels = case["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            (ModelKind::Logistic, Target::Classes { codes, labels })
+        };
+        let mut m = Model::new(lbfgs_tight(model, l2)).unwrap();
+        let h = m.fit(&x, &y, FitOptions::default()).unwrap();
+        let (w, b) = m.coefficients().unwrap();
+        let k = b.len();
+        let d = x.n_cols;
+        let coef = case["coef"].as_array().unwrap();
+        let icpt = case["intercept"].as_array().unwrap();
+        // sklearn coef_ is (k, d); ours is (d, k).
+        let mut worst = 0.0f64;
+        for c in 0..k {
+            let row = coef[c].as_array().unwrap();
+            for j in 0..d {
+                worst = worst.max((w[j * k + c] - row[j].as_f64().unwrap()).abs());
+            }
+            worst = worst.max((b[c] - icpt[c].as_f64().unwrap()).abs());
+        }
+        let name = case["name"].as_str().unwrap();
+        assert!(
+            worst <= 1e-4,
+            "{name}: max |coef - sklearn| = {worst:e} after {} iterations ({:?})",
+            h.records.len(),
+            h.stop
+        );
+    }
+}
+
+/// y = 2x + 1 exactly: every optimizer on linear regression gets close.
+#[test]
+fn every_optimizer_fits_a_line() {
+    let xs: Vec<f32> = (0..40).map(|i| i as f32 / 20.0 - 1.0).collect();
+    let y = Target::Values(xs.iter().map(|&x| 2.0 * x as f64 + 1.0).collect());
+    let x = Matrix::from_vec(xs, 40, 1).unwrap();
+    for name in OptimizerSpec::NAMES {
+        let opt: OptimizerSpec = name.parse().unwrap();
+        let lr = match name {
+            "gd" | "sgd" => 0.1,
+            "momentum" | "nesterov" => 0.02,
+            "adagrad" => 0.5,
+            _ => 0.05,
+        };
+        let cfg = TrainConfig {
+            model: ModelKind::Linear,
+            optimizer: opt,
+            lr: Some(lr),
+            epochs: 300,
+            batch_size: Some(8),
+            ..TrainConfig::default()
+        };
+        let mut m = Model::new(cfg).unwrap();
+        m.fit(&x, &y, FitOptions::default()).unwrap();
+        let (w, b) = m.coefficients().unwrap();
+        assert!(
+            (w[0] - 2.0).abs() < 0.02 && (b[0] - 1.0).abs() < 0.02,
+            "{name}: w = {w:?}, b = {b:?}"
+        );
+    }
+}
+
+fn blobs(n: usize, k: usize, d: usize, seed: u64) -> (Matrix, Target) {
+    // Deterministic, well-separated blobs.
+    let mut s = seed;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+    };
+    let mut data = Vec::with_capacity(n * d);
+    let mut codes = Vec::with_capacity(n);
+    for i in 0..n {
+        let c = i % k;
+        for j in 0..d {
+            let centre = if j % k == c { 2.0 } else { 0.0 };
+            data.push((centre + next()) as f32);
+        }
+        codes.push(c as u32);
+    }
+    let labels = (0..k).map(|c| format!("c{c}")).collect();
+    (
+        Matrix::from_vec(data, n, d).unwrap(),
+        Target::Classes { codes, labels },
+    )
+}
+
+fn accuracy(p: &Predictions, y: &Target) -> f64 {
+    let Target::Classes { codes, .. } = y else {
+        panic!()
+    };
+    let pred = p.class_codes().unwrap();
+    pred.iter().zip(codes).filter(|(a, b)| a == b).count() as f64 / codes.len() as f64
+}
+
+#[test]
+fn mlp_learns_with_every_activation_and_is_thread_count_independent() {
+    let (x, y) = blobs(600, 3, 6, 7);
+    for act in ["relu", "tanh", "gelu"] {
+        let cfg = TrainConfig {
+            model: ModelKind::Mlp {
+                hidden: vec![16, 8],
+                activation: act.parse().unwrap(),
+                dropout: 0.1,
+            },
+            optimizer: OptimizerSpec::ADAM,
+            lr: Some(0.01),
+            epochs: 20,
+            batch_size: Some(300),
+            seed: 3,
+            ..TrainConfig::default()
+        };
+        let fit_in = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut m = Model::new(cfg.clone()).unwrap();
+                let h = m.fit(&x, &y, FitOptions::default()).unwrap();
+                (m, h)
+            })
+        };
+        let (m1, h1) = fit_in(1);
+        let (m4, h4) = fit_in(4);
+        assert_eq!(
+            m1.fitted().unwrap().params,
+            m4.fitted().unwrap().params,
+            "{act}: threads changed the model"
+        );
+        assert_eq!(h1.records.len(), h4.records.len());
+        let acc = accuracy(&m1.predict(&x).unwrap(), &y);
+        assert!(acc > 0.95, "{act}: accuracy {acc}");
+        assert_eq!(m1.n_params(), 6 * 16 + 16 + 16 * 8 + 8 + 8 * 3 + 3);
+    }
+}
+
+#[test]
+fn early_stopping_restores_best_and_callback_can_stop() {
+    // Overlapping classes with 25 % flipped labels: a wide MLP overfits, so the validation
+    // loss turns up.
+    let (x, y) = blobs(400, 2, 4, 1);
+    let Target::Classes { mut codes, labels } = y else {
+        unreachable!()
+    };
+    for (i, c) in codes.iter_mut().enumerate() {
+        if (i * 7 + 3) % 4 == 0 {
+            *c = 1 - *c;
+        }
+    }
+    let y = Target::Classes { codes, labels };
+    let cfg = TrainConfig {
+        model: ModelKind::Mlp {
+            hidden: vec![128],
+            activation: Default::default(),
+            dropout: 0.0,
+        },
+        optimizer: OptimizerSpec::ADAM,
+        lr: Some(0.05),
+        epochs: 500,
+        batch_size: Some(16),
+        early_stopping: Some(EarlyStopping {
+            patience: 3,
+            ..Default::default()
+        }),
+        ..TrainConfig::default()
+    };
+    let mut m = Model::new(cfg.clone()).unwrap();
+    let h = m.fit(&x, &y, FitOptions::default()).unwrap();
+    assert_eq!(h.stop, StopReason::EarlyStopping);
+    let best = h.best_epoch.unwrap();
+    assert_eq!(h.records.len(), best + 3);
+    let vbest = h.records[best - 1].val_loss.unwrap();
+    assert!(h.records.iter().all(|r| r.val_loss.unwrap() >= vbest));
+
+    let mut seen = 0;
+    let mut cb = |r: &mosel_train::EpochRecord| {
+        seen = r.epoch;
+        if r.epoch == 4 {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    };
+    let mut m = Model::new(TrainConfig {
+        early_stopping: None,
+        ..cfg
+    })
+    .unwrap();
+    let h = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                validation: Some((&x, &y)),
+                on_epoch: Some(&mut cb),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((h.stop, h.records.len()), (StopReason::Callback, 4));
+    assert!(h.records.iter().all(|r| r.val_metric.is_some()));
+    assert_eq!(seen, 4);
+}
+
+#[test]
+fn divergence_is_a_typed_error_suggesting_a_smaller_rate() {
+    let x = Matrix::from_vec((1..=20).map(|v| v as f32).collect(), 20, 1).unwrap();
+    let y = Target::Values((1..=20).map(|v| v as f64).collect());
+    let cfg = TrainConfig {
+        model: ModelKind::Linear,
+        optimizer: OptimizerSpec::Gd,
+        lr: Some(1.0),
+        epochs: 1000,
+        ..TrainConfig::default()
+    };
+    let err = Model::new(cfg)
+        .unwrap()
+        .fit(&x, &y, FitOptions::default())
+        .unwrap_err();
+    match &err {
+        TrainError::Diverged { lr, suggested, .. } => assert_eq!((*lr, *suggested), (1.0, 0.1)),
+        e => panic!("expected divergence, got {e}"),
+    }
+    assert!(err.to_string().contains("smaller learning rate"));
+}
+
+#[test]
+fn bad_input_errors() {
+    let names = vec!["a".to_string(), "b".to_string()];
+    let x = Matrix::from_vec(vec![1.0, 2.0, f32::NAN, 1.0, 0.0, 1.0], 3, 2).unwrap();
+    let y = Target::Classes {
+        codes: vec![0, 1, 0],
+        labels: vec!["no".into(), "yes".into()],
+    };
+    let m = || Model::new(TrainConfig::new(ModelKind::Logistic)).unwrap();
+    let err = m()
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                feature_names: Some(&names),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::NonFiniteFeature {
+                row: 1,
+                column: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("'a'"), "{err}");
+
+    let x = Matrix::from_vec(vec![1.0, 2.0, 3.0, 1.0, 0.0, 1.0], 3, 2).unwrap();
+    let one = Target::Classes {
+        codes: vec![1, 1, 1],
+        labels: vec!["no".into(), "yes".into()],
+    };
+    let err = m().fit(&x, &one, FitOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, TrainError::OneClass { label } if label == "yes"),
+        "{err}"
+    );
+
+    let yv = Target::Values(vec![1.0, f64::INFINITY, 0.0]);
+    let lin = TrainConfig::new(ModelKind::Linear);
+    let err = Model::new(lin)
+        .unwrap()
+        .fit(&x, &yv, FitOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, TrainError::NonFiniteTarget { row: 1, .. }),
+        "{err}"
+    );
+
+    let err = m()
+        .fit(
+            &x,
+            &Target::Values(vec![1.0, 2.0, 3.0]),
+            FitOptions::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, TrainError::TargetMismatch(_)), "{err}");
+
+    let mut fitted = m();
+    fitted.fit(&x, &y, FitOptions::default()).unwrap();
+    let wide = Matrix::zeros(2, 3);
+    assert!(matches!(
+        fitted.predict(&wide),
+        Err(TrainError::FeatureCount {
+            expected: 2,
+            got: 3
+        })
+    ));
+    assert!(matches!(m().predict(&x), Err(TrainError::NotFitted)));
+
+    let cfg = TrainConfig {
+        lr: Some(-1.0),
+        ..TrainConfig::new(ModelKind::Linear)
+    };
+    assert!(matches!(Model::new(cfg), Err(TrainError::Config(_))));
+    let cfg = TrainConfig {
+        l1: 0.1,
+        ..TrainConfig::new(ModelKind::Logistic)
+    };
+    assert!(matches!(Model::new(cfg), Err(TrainError::Config(_))));
+}
+
+#[test]
+fn l1_zeroes_useless_features_and_config_roundtrips() {
+    // Feature 0 predicts y; feature 1 is noise. A strong L1 drives w1 to (about) zero.
+    let n = 200;
+    let mut data = Vec::new();
+    let mut vals = Vec::new();
+    for i in 0..n {
+        let a = (i as f32 / n as f32) * 2.0 - 1.0;
+        let b = ((i * 7919) % 97) as f32 / 48.5 - 1.0;
+        data.extend_from_slice(&[a, b]);
+        vals.push(3.0 * a as f64);
+    }
+    let x = Matrix::from_vec(data, n, 2).unwrap();
+    let y = Target::Values(vals);
+    let cfg = TrainConfig {
+        model: ModelKind::Linear,
+        optimizer: OptimizerSpec::Gd,
+        lr: Some(0.05),
+        l1: 0.05,
+        epochs: 3000,
+        ..TrainConfig::default()
+    };
+    let json = serde_json::to_string(&cfg).unwrap();
+    let back: TrainConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cfg);
+    let mut m = back.build().unwrap();
+    m.fit(&x, &y, FitOptions::default()).unwrap();
+    let Predictions::Values(_) = m.predict(&x).unwrap() else {
+        panic!()
+    };
+    let mut m2 = Model::new(cfg).unwrap();
+    m2.fit(&x, &y, FitOptions::default()).unwrap();
+    let (w, _) = m2.coefficients().unwrap();
+    assert!(w[1].abs() < 0.01 && w[0] > 2.5, "w = {w:?}");
+}
