@@ -27,6 +27,10 @@ enum Command {
     Datasets(cli::datasets::Args),
     /// Show a data file's schema: column types, missing values, cardinalities, the target.
     Describe(cli::describe::Args),
+    /// Score a predictions file: metrics with bootstrap confidence intervals.
+    Eval(cli::eval::Args),
+    /// Compare two models' predictions on the same rows with paired tests.
+    Compare(cli::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Datasets(a) => cli::datasets::run(a),
         Command::Describe(a) => cli::describe::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::Compare(a) => cli::compare::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

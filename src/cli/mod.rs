@@ -1,7 +1,9 @@
 //! The `mosel` subcommands, one module each, and the arguments they share.
 
+pub mod compare;
 pub mod datasets;
 pub mod describe;
+pub mod eval;
 
 use std::path::PathBuf;
 
