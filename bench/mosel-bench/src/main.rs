@@ -4,19 +4,26 @@
 
 mod load;
 mod measure;
+mod metrics;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: mosel-bench <workload> [args...]
 workloads:
   gen-csv FILE ROWS COLS     write a seeded numeric CSV
-  load FILE                  load a numeric CSV into an f32 design matrix";
+  load FILE                  load a numeric CSV into an f32 design matrix
+  metrics gen|run DIR        classification metrics on 10M binary / 1M 10-class rows";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("gen-csv") => load::gen_csv(&args[1..]),
         Some("load") => load::run(&args[1..]),
+        Some("metrics") => match args.get(1).map(String::as_str) {
+            Some("gen") => metrics::gen(&args[2..]),
+            Some("run") => metrics::run(&args[2..]),
+            _ => Err(USAGE.to_string()),
+        },
         _ => Err(USAGE.to_string()),
     };
     match result {

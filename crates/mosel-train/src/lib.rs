@@ -34,6 +34,7 @@
 
 pub mod config;
 pub mod error;
+pub mod file;
 pub mod lbfgs;
 pub mod loss;
 pub mod model;
@@ -42,6 +43,7 @@ pub mod optim;
 
 pub use config::{Activation, EarlyStopping, Init, ModelKind, TrainConfig};
 pub use error::{Result, TrainError};
+pub use file::{ModelFile, ModelHeader, SaveInfo, TrainSummary};
 pub use loss::{Labels, Loss};
 pub use model::{
     Control, EpochRecord, FitOptions, Fitted, History, HistoryMetric, Learner, Model, Predictions,

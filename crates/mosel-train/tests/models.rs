@@ -418,3 +418,97 @@ fn l1_zeroes_useless_features_and_config_roundtrips() {
     let (w, _) = m2.coefficients().unwrap();
     assert!(w[1].abs() < 0.01 && w[0] > 2.5, "w = {w:?}");
 }
+
+#[test]
+fn model_files_roundtrip_and_refuse_damage() {
+    use mosel_train::file::{self, SaveInfo, TrainSummary};
+    let (x, y) = blobs(120, 3, 4, 5);
+    let cfg = TrainConfig {
+        model: ModelKind::Mlp {
+            hidden: vec![8],
+            activation: mosel_train::Activation::Tanh,
+            dropout: 0.0,
+        },
+        optimizer: OptimizerSpec::ADAM,
+        lr: Some(0.01),
+        epochs: 5,
+        ..TrainConfig::default()
+    };
+    let mut m = Model::new(cfg).unwrap();
+    let names: Vec<String> = (0..4).map(|i| format!("f{i}")).collect();
+    let h = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                feature_names: Some(&names),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let info = SaveInfo {
+        target: Some("class".into()),
+        pipeline: Some(serde_json::json!({"steps": []})),
+        summary: TrainSummary::from_history(&h, 120),
+    };
+    let bytes = file::to_bytes(&m, &info).unwrap();
+    let back = file::from_bytes(&bytes).unwrap();
+    assert_eq!(back.model.fitted(), m.fitted());
+    assert_eq!(back.model.predict(&x).unwrap(), m.predict(&x).unwrap());
+    assert_eq!(back.header.target.as_deref(), Some("class"));
+    assert_eq!(back.header.labels, vec!["c0", "c1", "c2"]);
+    assert_eq!(back.header.feature_names.as_deref(), Some(&names[..]));
+    assert_eq!(back.header.summary.as_ref().unwrap().epochs, 5);
+    assert_eq!(back.header.model_type, "mlp");
+
+    // Truncated.
+    for cut in [3, 100, bytes.len() - 1] {
+        let e = file::from_bytes(&bytes[..cut]).unwrap_err();
+        assert!(matches!(e, TrainError::CorruptFile(_)), "cut {cut}: {e}");
+    }
+    // One weight byte altered.
+    let mut bad = bytes.clone();
+    let n = bad.len();
+    bad[n - 3] ^= 0x40;
+    let e = file::from_bytes(&bad).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // Header altered (a label renamed, same length).
+    let e = file::from_bytes(&replace(&bytes, br#"\"c1\""#, br#"\"cX\""#)).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // A newer format version.
+    let e = file::from_bytes(&replace(
+        &bytes,
+        br#""format_version":"1""#,
+        br#""format_version":"9""#,
+    ))
+    .unwrap_err();
+    assert!(matches!(e, TrainError::IncompatibleFile(_)), "{e}");
+    // Not a model at all.
+    assert!(matches!(
+        file::from_bytes(b"label,x\n1,2\n"),
+        Err(TrainError::CorruptFile(_))
+    ));
+    // Through the file system.
+    let dir = std::env::temp_dir().join(format!("mosel-train-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.mosel");
+    file::save(&path, &m, &info).unwrap();
+    assert_eq!(file::load(&path).unwrap().model.fitted(), m.fitted());
+    assert!(matches!(
+        file::load(&dir.join("missing.mosel")),
+        Err(TrainError::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `bytes` with the first occurrence of `from` replaced by `to` (same length).
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern present");
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
