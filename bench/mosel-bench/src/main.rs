@@ -5,6 +5,7 @@
 mod load;
 mod measure;
 mod metrics;
+mod tune;
 
 use std::process::ExitCode;
 
@@ -12,7 +13,9 @@ const USAGE: &str = "usage: mosel-bench <workload> [args...]
 workloads:
   gen-csv FILE ROWS COLS     write a seeded numeric CSV
   load FILE                  load a numeric CSV into an f32 design matrix
-  metrics gen|run DIR        classification metrics on 10M binary / 1M 10-class rows";
+  metrics gen|run DIR        classification metrics on 10M binary / 1M 10-class rows
+  tune overhead tpe|random memory|sqlite:///F N   study engine overhead per trial
+  tune quality branin|hartmann6                    median best of 100 trials, 10 seeds";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,8 +23,13 @@ fn main() -> ExitCode {
         Some("gen-csv") => load::gen_csv(&args[1..]),
         Some("load") => load::run(&args[1..]),
         Some("metrics") => match args.get(1).map(String::as_str) {
-            Some("gen") => metrics::gen(&args[2..]),
+            Some("gen") => metrics::generate(&args[2..]),
             Some("run") => metrics::run(&args[2..]),
+            _ => Err(USAGE.to_string()),
+        },
+        Some("tune") => match args.get(1).map(String::as_str) {
+            Some("overhead") => tune::overhead(&args[2..]),
+            Some("quality") => tune::quality(&args[2..]),
             _ => Err(USAGE.to_string()),
         },
         _ => Err(USAGE.to_string()),
