@@ -65,15 +65,24 @@ fn medians(hartmann: bool) -> (f64, f64) {
 fn branin_tpe_beats_optuna_reference_and_random() {
     let (tpe, rnd) = medians(false);
     println!("branin median best after 100: tpe {tpe:.4}, random {rnd:.4}");
-    assert!(tpe <= OPTUNA_TPE_BRANIN, "tpe {tpe} vs optuna {OPTUNA_TPE_BRANIN}");
+    assert!(
+        tpe <= OPTUNA_TPE_BRANIN,
+        "tpe {tpe} vs optuna {OPTUNA_TPE_BRANIN}"
+    );
     // Global minimum 0.397887: compare regrets.
-    assert!((tpe - 0.397_887) * 3.0 < rnd - 0.397_887, "tpe {tpe} random {rnd}");
+    assert!(
+        (tpe - 0.397_887) * 3.0 < rnd - 0.397_887,
+        "tpe {tpe} random {rnd}"
+    );
 }
 
 #[test]
 fn hartmann6_tpe_beats_optuna_reference_and_random() {
     let (tpe, rnd) = medians(true);
     println!("hartmann6 median best after 100: tpe {tpe:.4}, random {rnd:.4}");
-    assert!(tpe <= OPTUNA_TPE_HARTMANN6, "tpe {tpe} vs optuna {OPTUNA_TPE_HARTMANN6}");
+    assert!(
+        tpe <= OPTUNA_TPE_HARTMANN6,
+        "tpe {tpe} vs optuna {OPTUNA_TPE_HARTMANN6}"
+    );
     assert!(tpe < rnd - 0.3, "tpe {tpe} random {rnd}");
 }

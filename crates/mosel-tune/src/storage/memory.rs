@@ -307,6 +307,6 @@ impl Storage for MemoryStorage {
 mod tests {
     #[test]
     fn conformance() {
-        super::super::conformance::run(&super::MemoryStorage::new());
+        super::super::conformance::run(&super::MemoryStorage::new(), "conf");
     }
 }

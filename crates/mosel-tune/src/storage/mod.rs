@@ -200,11 +200,11 @@ pub(crate) fn parse_state(s: &str) -> Result<TrialState> {
 pub(crate) mod conformance {
     use super::*;
 
-    pub fn run(s: &dyn Storage) {
+    pub fn run(s: &dyn Storage, name: &str) {
         let dirs = [Direction::Minimize];
-        let st = s.create_study("conf", &dirs, "[x]\n").unwrap();
-        assert!(s.create_study("conf", &dirs, "[x]\n").is_err());
-        assert_eq!(s.load_study("conf").unwrap().unwrap(), st);
+        let st = s.create_study(name, &dirs, "[x]\n").unwrap();
+        assert!(s.create_study(name, &dirs, "[x]\n").is_err());
+        assert_eq!(s.load_study(name).unwrap().unwrap(), st);
         assert!(s.load_study("nope").unwrap().is_none());
         let t0 = s
             .create_trial(st.id, "w1", None, &mut |n| Ok(format!("{{\"x\":{n}}}")))
@@ -271,7 +271,7 @@ pub(crate) mod conformance {
             .unwrap();
         assert_eq!((q.number, q.state), (3, TrialState::Waiting));
         s.set_study_space(st.id, "[y]\n").unwrap();
-        assert_eq!(s.load_study("conf").unwrap().unwrap().space_toml, "[y]\n");
-        assert!(s.list_studies().unwrap().iter().any(|r| r.name == "conf"));
+        assert_eq!(s.load_study(name).unwrap().unwrap().space_toml, "[y]\n");
+        assert!(s.list_studies().unwrap().iter().any(|r| r.name == name));
     }
 }

@@ -619,3 +619,32 @@ impl Storage for PostgresStorage {
         query_trials(&mut *c, "study_id = $1 ORDER BY number", &[&study_id])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs only when MOSEL_TEST_POSTGRES_URL names a server (see notes/ci-postgres.sh).
+    #[test]
+    fn conformance() {
+        let Ok(url) = std::env::var("MOSEL_TEST_POSTGRES_URL") else {
+            // Written past the test harness capture so the skip is visible in `cargo test`.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"skipped: set MOSEL_TEST_POSTGRES_URL to run the PostgreSQL storage tests\n",
+            );
+            return;
+        };
+        let s = PostgresStorage::connect(&url).unwrap();
+        let name = format!(
+            "conf-{}-{}",
+            std::process::id(),
+            crate::trial::now().to_bits()
+        );
+        super::super::conformance::run(&s, &name);
+        // A second connection sees the same data and does not recreate the schema.
+        let s2 = PostgresStorage::connect(&url).unwrap();
+        let st = s2.load_study(&name).unwrap().unwrap();
+        assert_eq!(s2.all_trials(st.id).unwrap().len(), 4);
+    }
+}

@@ -704,7 +704,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.db");
         let s = SqliteStorage::open(p.to_str().unwrap()).unwrap();
-        super::super::conformance::run(&s);
+        super::super::conformance::run(&s, "conf");
         drop(s);
         // Reopening keeps everything.
         let s = SqliteStorage::open(p.to_str().unwrap()).unwrap();
