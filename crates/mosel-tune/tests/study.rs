@@ -135,7 +135,7 @@ fn optimize_with_threads_runs_exactly_n_distinct_trials() {
         .optimize(
             &OptimizeOptions::trials(3),
             |t: &mut Trial| -> Result<f64, TrialError> {
-                if t.number() % 2 == 0 {
+                if t.number().is_multiple_of(2) {
                     panic!("boom");
                 }
                 Ok(1.0)
