@@ -441,6 +441,8 @@ impl Chart {
             ],
         );
         if let Some(l) = label {
+            // Flip to the left of the line when the label would run past the plot.
+            let anchor_end = anchor_end || px + 4.0 + text_width(l, 10.5) > self.right;
             let tx = if anchor_end { px - 4.0 } else { px + 4.0 };
             self.svg.text(
                 tx,

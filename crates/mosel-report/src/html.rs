@@ -38,10 +38,11 @@ figure{margin:0 0 18px;border:1px solid var(--line);border-radius:10px;padding:1
 p.cap{font-size:13px;color:var(--muted);margin:0 0 8px}
 p.note{font-size:13.5px;color:var(--muted);font-style:italic;margin:6px 0 12px;padding:8px 12px;border:1px dashed var(--line);border-radius:8px}
 svg.plot{display:block;width:100%;height:auto;max-width:100%;margin:0 auto;overflow:visible}
-svg.plot text{font-size:11px;fill:#333}
-svg.plot .al{font-size:12px;font-weight:600;fill:#1d2733}
+svg.plot text{font-size:11px}
+svg.plot text:not([fill]){fill:#333}
+svg.plot .al{font-size:12px;font-weight:600}
 svg.plot .ann,svg.plot .pcl{font-size:10.5px}
-svg.plot .lg{font-size:11.5px;fill:#1d2733}
+svg.plot .lg{font-size:11.5px}
 svg.plot .gl{stroke:#e9ecf0;stroke-width:1}
 svg.plot .tick{stroke:#8a939e;stroke-width:1}
 svg.plot .frame{stroke:#6b7580;stroke-width:1;fill:none}
@@ -64,8 +65,8 @@ table.lb.small{font-size:13px;margin-top:10px}
 table.lb .num{text-align:right;white-space:nowrap}
 table.lb .strong{font-weight:700}
 table.lb tr.top td{background:#eef6fc}
-table.lb td.name{font-weight:600;max-width:340px;overflow-wrap:anywhere}
-.desc{font-weight:400;font-size:12px;color:var(--muted)}
+table.lb td.name{font-weight:600;white-space:nowrap}
+.desc{font-weight:400;font-size:12px;color:var(--muted);white-space:normal;max-width:300px}
 th .dir{font-size:11px}
 .mk{display:inline-block;font-size:12.5px;font-weight:600;border-radius:5px;padding:1px 7px;white-space:nowrap}
 .mk.best{background:#0072B2;color:#fff}
@@ -196,28 +197,35 @@ pub fn render(input: &ReportInput) -> String {
     // Classification diagnostics.
     let has_cls = !input.roc_curves.is_empty() || !input.pr_curves.is_empty() || input.confusion.is_some() || !input.calibration.is_empty();
     if has_cls || !is_regression {
-        let mut b = String::new();
-        let roc = (!input.roc_curves.is_empty()).then(|| classification::roc(&ids, &input.roc_curves));
-        let pr = (!input.pr_curves.is_empty()).then(|| classification::pr(&ids, &input.pr_curves));
-        if roc.is_some() || pr.is_some() {
-            b.push_str("<div class=\"charts\">");
-            b.push_str(&roc.unwrap_or_default());
-            b.push_str(&pr.unwrap_or_default());
-            b.push_str("</div>");
-        } else {
-            b.push_str(&note("No ROC or precision–recall curves: the results contain no out-of-fold probabilities for the best candidates."));
+        // Figures share one grid; notes go below it.
+        let mut figs = String::new();
+        let mut notes = String::new();
+        let mut add = |html: String| {
+            if html.starts_with("<figure") {
+                figs.push_str(&html);
+            } else {
+                notes.push_str(&html);
+            }
+        };
+        if input.roc_curves.is_empty() && input.pr_curves.is_empty() {
+            add(note("No ROC or precision–recall curves: the results contain no out-of-fold probabilities for the best candidates."));
+        }
+        if !input.roc_curves.is_empty() {
+            add(classification::roc(&ids, &input.roc_curves));
+        }
+        if !input.pr_curves.is_empty() {
+            add(classification::pr(&ids, &input.pr_curves));
         }
         match &input.confusion {
-            Some(cm) => b.push_str(&classification::confusion(cm)),
-            None => b.push_str(&note("No confusion matrix in these results.")),
+            Some(cm) => add(classification::confusion(cm)),
+            None => add(note("No confusion matrix in these results.")),
         }
         if input.calibration.is_empty() {
-            b.push_str(&note("No calibration curve: the results contain no predicted probabilities."));
+            add(note("No calibration curve: the results contain no predicted probabilities."));
         } else {
-            b.push_str("<div class=\"charts\">");
-            b.push_str(&classification::calibration(&ids, &input.calibration));
-            b.push_str("</div>");
+            add(classification::calibration(&ids, &input.calibration));
         }
+        let b = format!("<div class=\"charts\">{figs}</div>{notes}");
         sections.push(Section { id: "classification", title: "Classification diagnostics", body: b });
     } else {
         not_applicable.push("ROC, precision–recall, confusion matrix and calibration (classification only)");

@@ -1,7 +1,7 @@
 //! Scales (data → pixels), "nice" tick positions and tick labels, and colour maps.
 
-/// Okabe–Ito colour-blind-safe palette, ordered for lines on a white background
-/// (yellow last: it is the hardest to see).
+/// Okabe–Ito colour-blind-safe palette, ordered for lines on a white background, with
+/// its yellow replaced by a dark wine so every colour reads on white.
 pub const PALETTE: [&str; 8] = [
     "#0072B2", // blue
     "#D55E00", // vermillion
@@ -10,7 +10,7 @@ pub const PALETTE: [&str; 8] = [
     "#CC79A7", // reddish purple
     "#56B4E9", // sky blue
     "#000000", // black
-    "#F0E442", // yellow
+    "#882255", // wine (from Paul Tol's muted scheme; Okabe–Ito's yellow is unreadable on white)
 ];
 
 /// Dash patterns that, with [`PALETTE`], keep series apart in greyscale print.
@@ -79,7 +79,12 @@ impl Scale {
     /// A linear scale; a degenerate or non-finite domain is widened to something usable.
     pub fn linear(domain: (f64, f64), range: (f64, f64)) -> Self {
         let (d0, d1) = sane_domain(domain);
-        Scale { d0, d1, r0: range.0, r1: range.1, log: false }
+        // A reversed domain (e.g. categories listed top-down) flips the range.
+        if domain.0 > domain.1 {
+            Scale { d0, d1, r0: range.1, r1: range.0, log: false }
+        } else {
+            Scale { d0, d1, r0: range.0, r1: range.1, log: false }
+        }
     }
 
     /// A base-10 logarithmic scale over a positive domain.
@@ -172,7 +177,15 @@ pub fn nice_domain((lo, hi): (f64, f64), pad: f64, target: usize) -> (f64, f64) 
     let p = (hi - lo) * pad;
     let (lo, hi) = (lo - p, hi + p);
     let step = nice_step((hi - lo) / target.max(1) as f64);
-    ((lo / step).floor() * step, (hi / step).ceil() * step)
+    let (mut a, mut b) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    // Padding never pushes an all-positive (all-negative) range across zero.
+    if lo + p >= 0.0 && a < 0.0 {
+        a = 0.0;
+    }
+    if hi - p <= 0.0 && b > 0.0 {
+        b = 0.0;
+    }
+    (a, b)
 }
 
 /// A "nice" step (1, 2, 2.5 or 5 × 10^k) close to `raw`.
@@ -235,7 +248,7 @@ fn frac_digit(step: f64) -> bool {
 fn log_ticks(l0: f64, l1: f64) -> Vec<(f64, String)> {
     let (a, b) = (l0.floor() as i32, l1.ceil() as i32);
     let decades = (b - a).max(1);
-    let mults: &[f64] = if decades <= 2 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mults: &[f64] = if decades <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
     let every = ((decades as f64) / 8.0).ceil().max(1.0) as i32;
     let mut out = vec![];
     for e in a..=b {
@@ -284,6 +297,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nice_domains_do_not_cross_zero() {
+        assert_eq!(nice_domain((0.01, 0.2), 0.05, 5), (0.0, 0.25));
+        assert_eq!(nice_domain((60.0, 3300.0), 0.05, 5), (0.0, 4000.0));
+        assert_eq!(nice_domain((-3.0, -1.0), 0.05, 4), (-4.0, 0.0));
+        assert_eq!(nice_domain((-1.0, 1.0), 0.0, 4), (-1.0, 1.0));
+    }
+
+    #[test]
     fn nice_steps() {
         assert_eq!(nice_step(0.17), 0.2);
         assert_eq!(nice_step(0.23), 0.25);
@@ -306,6 +327,9 @@ mod tests {
     fn degenerate_domains_are_widened() {
         let s = Scale::linear((5.0, 5.0), (0.0, 10.0));
         assert_eq!(s.domain(), (4.5, 5.5));
+        let s = Scale::linear((1.0, 0.0), (0.0, 10.0));
+        assert_eq!(s.map(1.0), 0.0);
+        assert_eq!(s.map(0.25), 7.5);
         let s = Scale::linear((f64::NAN, f64::NAN), (0.0, 10.0));
         assert_eq!(s.domain(), (0.0, 1.0));
         assert!(s.map(f64::NAN).is_nan());
@@ -318,7 +342,10 @@ mod tests {
         assert!((s.map(0.1) - 100.0).abs() < 1e-9);
         assert!(s.map(-1.0).is_nan());
         let labels: Vec<String> = s.ticks(5).into_iter().map(|t| t.1).collect();
-        assert_eq!(labels, ["0.01", "0.1", "1", "10"]);
+        assert_eq!(labels, ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2", "5", "10"]);
+        let s = Scale::log((1e-6, 0.1), (0.0, 300.0));
+        let labels: Vec<String> = s.ticks(5).into_iter().map(|t| t.1).collect();
+        assert_eq!(labels, ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1"]);
     }
 
     #[test]

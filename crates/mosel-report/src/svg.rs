@@ -88,13 +88,14 @@ impl Svg {
         let _ = write!(
             s.buf,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{}\" data-plot=\"{}\" \
-             viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
+             viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" style=\"max-width:{}px\" role=\"img\" aria-label=\"{}\">",
             escape(class),
             escape(plot),
             num(width),
             num(height),
             num(width),
             num(height),
+            num(width),
             escape(label)
         );
         s.open.push("svg");

@@ -163,14 +163,12 @@ pub fn confusion(cm: &ConfusionMatrix) -> String {
         escape(&cm.name),
         escape(&acc)
     );
-    let mut h = String::from("<div class=\"charts\">");
-    h.push_str(&figure_html("Confusion matrix — counts", &cap_counts, &counts));
+    let mut h = figure_html("Confusion matrix — counts", &cap_counts, &counts);
     h.push_str(&figure_html(
         "Confusion matrix — normalised",
         "Each row divided by its total: the diagonal is each class's recall; off-diagonal cells show where that class goes wrong.",
         &normed,
     ));
-    h.push_str("</div>");
     h
 }
 
@@ -363,7 +361,7 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
             "calibration-histogram",
             "histogram of predicted probabilities",
             480.0,
-            170.0 + if single { 0.0 } else { 18.0 * ((hists.len() as f64) / 2.0).ceil() },
+            300.0,
             Axis::linear("Predicted probability", (x0, x1)).ticks(5),
             Axis::linear("Count", (0.0, maxc * 1.05)).ticks(3),
             &legend,
@@ -398,9 +396,17 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
     } else {
         notes.push("No histogram of predicted probabilities in the results.".into());
     }
-    figure_html(
+    let mut out = figure_html(
         "Calibration",
-        "Observed fraction of positives against the mean predicted probability per bin: on the diagonal, a predicted 70% happens 70% of the time. Below: how the predicted probabilities are distributed.",
-        &(svg + &hist_svg + &notes_html(&notes)),
-    )
+        "Observed fraction of positives against the mean predicted probability per bin: on the diagonal, a predicted 70% happens 70% of the time.",
+        &(svg + &notes_html(&notes)),
+    );
+    if !hist_svg.is_empty() {
+        out.push_str(&figure_html(
+            "Predicted probabilities",
+            "How the out-of-fold predicted probabilities are distributed: mass near 0 and 1 means confident predictions; the calibration curve says whether that confidence is earned.",
+            &hist_svg,
+        ));
+    }
+    out
 }

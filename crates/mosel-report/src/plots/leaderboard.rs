@@ -28,6 +28,13 @@ pub fn mark(v: Option<Verdict>) -> (&'static str, &'static str, &'static str) {
 fn significance_cell(row: &LeaderboardRow) -> String {
     let v = row.significance.as_ref().map(|s| s.verdict);
     let (sym, class, text) = mark(v);
+    let short = match v {
+        Some(Verdict::Best) => "best",
+        Some(Verdict::NotSignificant) => "n.s.",
+        Some(Verdict::SignificantlyWorse) => "worse",
+        Some(Verdict::SignificantlyBetter) => "better",
+        Some(Verdict::Untested) | None => "untested",
+    };
     let p = row
         .significance
         .as_ref()
@@ -35,9 +42,8 @@ fn significance_cell(row: &LeaderboardRow) -> String {
         .filter(|p| p.is_finite())
         .map(|p| if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {}", fmt_p(p)) });
     match (v, p) {
-        (Some(Verdict::Best), _) => format!("<span class=\"mk {class}\">{sym} best</span>"),
-        (_, Some(p)) => format!("<span class=\"mk {class}\">{sym} {text}</span> <span class=\"pv\">{p}</span>"),
-        (_, None) => format!("<span class=\"mk {class}\">{sym} {text}</span>"),
+        (Some(Verdict::Best), _) | (_, None) => format!("<span class=\"mk {class}\" title=\"{text}\">{sym} {short}</span>"),
+        (_, Some(p)) => format!("<span class=\"mk {class}\" title=\"{text}\">{sym} {short}</span> <span class=\"pv\">{p}</span>"),
     }
 }
 
@@ -104,7 +110,7 @@ pub fn table(lb: &Leaderboard) -> String {
     let _ = write!(h, "<th class=\"num\">± std</th><th class=\"num\">{}</th>", escape(&ci_head));
     let _ = write!(
         h,
-        "<th class=\"cibar\" title=\"mean (dot) and interval; the dashed line is the best mean\">{} – {}</th>",
+        "<th class=\"cibar\" title=\"mean (dot) and interval on a shared scale from {} to {}; the dashed line is the best mean\"></th>",
         escape(&scale::format_tick(dom.0, (dom.1 - dom.0) / 4.0)),
         escape(&scale::format_tick(dom.1, (dom.1 - dom.0) / 4.0))
     );
@@ -129,7 +135,7 @@ pub fn table(lb: &Leaderboard) -> String {
         };
         let _ = write!(h, "<td class=\"name\"{}>{}", if tip.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(&tip)) }, escape(&shown));
         if let Some(d) = &r.description {
-            let (ds, _) = truncate(d, 60);
+            let (ds, _) = truncate(d, 56);
             let _ = write!(h, "<div class=\"desc\">{}</div>", escape(&ds));
         }
         h.push_str("</td>");
@@ -159,7 +165,7 @@ pub fn table(lb: &Leaderboard) -> String {
     let mut legend = vec![];
     if let Some(t) = &lb.test {
         let alpha = lb.alpha.map(|a| format!(" at α = {}", fmt(a))).unwrap_or_default();
-        legend.push(format!("Marks compare each candidate with the best using the {}{alpha}: ★ best, ≈ not significantly different, ▼ significantly worse.", escape(t)));
+        legend.push(format!("“vs best” compares each candidate with the best using the {}{alpha}: ★ best, ≈ n.s. = not significantly different (within noise), ▼ significantly worse, ▲ significantly better.", escape(t)));
     }
     if let Some(m) = &lb.interval_method {
         legend.push(format!("Intervals: {}.", escape(m)));
@@ -197,7 +203,7 @@ pub fn fold_scores(ids: &Ids, lb: &Leaderboard) -> String {
     let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
     let band = 30.0;
     let height = 20.0 + 46.0 + 18.0 + n * band;
-    let width = 720.0;
+    let width = 1100.0;
     // y: candidate index 0 at top.
     let custom: Vec<(f64, String)> = names.iter().enumerate().map(|(i, s)| (i as f64, s.clone())).collect();
     let mut y = Axis::linear("", (n - 0.5, -0.5)).custom(custom);

@@ -65,8 +65,8 @@ fn want_log(values: &[f64], ratio: f64) -> bool {
     }
 }
 
-fn y_axis(label: &str, values: &[f64]) -> Axis {
-    if want_log(values, 50.0) {
+fn y_axis(label: &str, values: &[f64], log_ratio: f64) -> Axis {
+    if want_log(values, log_ratio) {
         let (lo, hi) = extent(values).unwrap();
         Axis::log(label, (lo * 0.9, hi * 1.1))
     } else {
@@ -105,7 +105,7 @@ fn one_curve(ids: &Ids, lc: &LearningCurve) -> String {
     let loss = lc.loss.clone().unwrap_or_else(|| "loss".into());
     let (x0, x1) = if n == 1 { (0.5, 1.5) } else { (1.0, n as f64) };
     let xaxis = Axis::linear("Epoch", (x0, x1)).custom(integer_ticks(1.0, n as f64, 6));
-    let mut ch = Chart::new(ids, "learning-curve", &format!("learning curve of {}", lc.name), 540.0, 340.0, xaxis, y_axis(&loss, &all), &legend);
+    let mut ch = Chart::new(ids, "learning-curve", &format!("learning curve of {}", lc.name), 540.0, 340.0, xaxis, y_axis(&loss, &all, 50.0), &legend);
     if has_val {
         let m = lc.train_loss.len().min(lc.val_loss.len());
         let lo: Vec<f64> = (0..m).map(|i| lc.train_loss[i].min(lc.val_loss[i])).collect();
@@ -127,12 +127,15 @@ fn one_curve(ids: &Ids, lc: &LearningCurve) -> String {
             Some(p) => format!("stopped (patience {p})"),
             None => "stopped".into(),
         };
-        ch.vline(s as f64, "#555555", "2 3", Some(&label), true);
+        ch.vline(s as f64, "#555555", "2 3", None, true);
+        // Second text line so it never collides with the "best" label.
+        let px = ch.x.map(s as f64);
+        let y = ch.top + 26.0;
+        ch.svg.text(px - 4.0, y, &label, &[("class", "ann".into()), ("fill", "#555555".into()), ("text-anchor", "end".into())], None);
     }
     let g = gap(lc);
     if let Some(b) = lc.best_epoch.filter(|b| *b >= 1 && *b <= n) {
-        let best_best = lc.stopped_epoch.is_none_or(|s| s.abs_diff(b) > n / 6);
-        ch.vline(b as f64, scale::colour(2), "", if best_best { Some("best") } else { None }, false);
+        ch.vline(b as f64, scale::colour(2), "", Some(&format!("best epoch {b}")), false);
         if let Some(g) = g.filter(|g| g.epoch == b) {
             ch.dots(&[b as f64, b as f64], &[g.train, g.val], scale::colour(2), 4.5, false, 1.0, Some(&|k| {
                 if k == 0 { format!("epoch {b}: training {}", fmt(g.train)) } else { format!("epoch {b}: validation {}", fmt(g.val)) }
@@ -196,10 +199,10 @@ pub fn optimizers(ids: &Ids, oc: &OptimizerComparison) -> String {
         ids,
         "optimizer-comparison",
         "loss per epoch for several optimizers",
-        760.0,
-        400.0,
-        Axis::linear("Epoch", (x0, x1)).custom(integer_ticks(1.0, n as f64, 8)),
-        y_axis(&loss, &all),
+        1100.0,
+        420.0,
+        Axis::linear("Epoch", (x0, x1)).custom(integer_ticks(1.0, n as f64, 10)),
+        y_axis(&loss, &all, 5.0),
         &legend,
     );
     for (i, s) in series.iter().enumerate() {

@@ -75,9 +75,9 @@ pub fn history(ids: &Ids, t: &Tuning) -> String {
         ids,
         "tuning-history",
         "optimisation history",
-        720.0,
+        1100.0,
         360.0,
-        Axis::linear("Trial", (x0, x1)).custom(integer_ticks(n0, n1, 8)),
+        Axis::linear("Trial", (x0, x1)).custom(integer_ticks(n0, n1, 10)),
         Axis::linear(&format!("{} ({})", obj.name, dir_word(obj.direction)), ydom).ticks(5),
         &legend,
     );
@@ -144,8 +144,8 @@ pub fn importance(t: &Tuning) -> String {
     let max = imp.iter().map(|i| i.1).filter(|v| v.is_finite()).fold(0.0, f64::max).max(1e-12);
     let shown: Vec<(String, bool)> = imp[..n].iter().map(|(p, _)| truncate(p, 28)).collect();
     let lw = shown.iter().map(|(s, _)| text_width(s, 11.0)).fold(0.0, f64::max);
-    let (left, right, width) = (lw + 16.0, 60.0, 620.0);
-    let bar_h = 22.0;
+    let (left, right, width) = (lw + 16.0, 60.0, 520.0);
+    let bar_h = 30.0;
     let top = 8.0;
     let height = top + n as f64 * bar_h + 34.0;
     let sc = Scale::linear((0.0, max), (left, width - right));
@@ -269,9 +269,9 @@ pub fn parallel(t: &Tuning) -> String {
     let dropped = complete.len().saturating_sub(MAX_PARALLEL_LINES);
     complete.truncate(MAX_PARALLEL_LINES);
     let k = infos.len() + 1;
-    let width = (140.0 * k as f64).clamp(560.0, 1100.0);
+    let width = if k >= 4 { 1100.0 } else { 700.0 };
     let (top, bottom_pad, height) = (40.0, 40.0, 380.0);
-    let (x0, x1) = (60.0, width - 70.0);
+    let (x0, x1) = (80.0, width - 90.0);
     let bottom = height - bottom_pad;
     let axis_x = |i: usize| if k == 1 { (x0 + x1) / 2.0 } else { x0 + (x1 - x0) * i as f64 / (k - 1) as f64 };
     let mut axes: Vec<PAxis> = vec![];
@@ -298,24 +298,24 @@ pub fn parallel(t: &Tuning) -> String {
     let objv: Vec<f64> = complete.iter().map(|tr| value0(tr)).collect();
     let (olo, ohi) = extent(&objv).unwrap();
     axes.push(PAxis { name: obj.name.clone(), categories: vec![], scale: Scale::linear((olo, ohi), (bottom, top)), log: false });
-    // Colour: 1 = best.
-    let colour_of = |v: f64| {
-        let f = if ohi > olo { (v - olo) / (ohi - olo) } else { 0.5 };
-        viridis(match obj.direction {
-            Direction::Maximize => f,
-            Direction::Minimize => 1.0 - f,
+    // Colour by rank (1 = best), robust to outlying values. `complete` is sorted best
+    // first; ties share a colour.
+    let m = complete.len();
+    let rank_colour: Vec<String> = (0..m)
+        .map(|i| {
+            let first = (0..=i).find(|&j| value0(complete[j]) == value0(complete[i])).unwrap_or(i);
+            viridis(if m > 1 { 1.0 - first as f64 / (m - 1) as f64 } else { 1.0 })
         })
-    };
+        .collect();
     let mut s = Svg::new(width, height, "parallel-coordinates", "parallel coordinates of the trials");
     s.open("g", &[("class", "pc".into()), ("fill", "none".into()), ("stroke-width", 1.3.into()), ("stroke-opacity", 0.7.into())]);
-    for tr in complete.iter().rev() {
+    for (ri, tr) in complete.iter().enumerate().rev() {
         let mut d = PathData::new();
         for (i, ax) in axes.iter().enumerate() {
             let y = if i + 1 == axes.len() { ax.scale.map(value0(tr)) } else { tr.params.get(&ax.name).map(|v| position(ax, v)).unwrap_or(f64::NAN) };
             d.line_to(axis_x(i), y);
         }
-        let v = value0(tr);
-        s.path(&d, &[("stroke", colour_of(v).into())]);
+        s.path(&d, &[("stroke", rank_colour[ri].as_str().into())]);
     }
     s.close();
     // Tooltips on invisible wide strokes would double the size; instead the best 30
@@ -335,10 +335,10 @@ pub fn parallel(t: &Tuning) -> String {
     for (i, ax) in axes.iter().enumerate() {
         let x = axis_x(i);
         s.elem("line", &[("x1", x.into()), ("x2", x.into()), ("y1", top.into()), ("y2", bottom.into()), ("class", "frame".into())]);
-        let max_chars = ((x1 - x0) / (k.max(2) - 1) as f64 / 6.5) as usize;
-        let anchor = if i == 0 { "start" } else if i + 1 == axes.len() { "end" } else { "middle" };
+        let spacing = if k > 1 { (x1 - x0) / (k - 1) as f64 } else { x1 - x0 };
+        let max_chars = (spacing.min(2.0 * x0) / 7.5) as usize;
         let title = if i + 1 == axes.len() { format!("{} ({})", ax.name, dir_word(obj.direction)) } else { ax.name.clone() };
-        s.label(if i == 0 { x - 8.0 } else if i + 1 == axes.len() { x + 8.0 } else { x }, top - 14.0, &title, max_chars.max(6), &[("class", "al".into()), ("text-anchor", anchor.into())]);
+        s.label(x, top - 14.0, &title, max_chars.max(6), &[("class", "al".into()), ("text-anchor", "middle".into())]);
         let ticks: Vec<(f64, String)> = if ax.categories.is_empty() {
             ax.scale.ticks(5)
         } else {
@@ -365,11 +365,11 @@ pub fn parallel(t: &Tuning) -> String {
         let f = j as f64 / 39.0;
         s.elem("rect", &[("x", (lx + 60.0 + j as f64 * 4.0).into()), ("y", (ly - 8.0).into()), ("width", 4.5.into()), ("height", 9.0.into()), ("fill", viridis(f).into())]);
     }
-    s.text(lx + 54.0, ly, "worse", &[("text-anchor", "end".into()), ("class", "ann".into())], None);
-    s.text(lx + 60.0 + 164.0, ly, &format!("better {}", obj.name), &[("class", "ann".into())], None);
+    s.text(lx + 54.0, ly, "worst", &[("text-anchor", "end".into()), ("class", "ann".into())], None);
+    s.text(lx + 60.0 + 164.0, ly, &format!("best {} (colour = rank)", obj.name), &[("class", "ann".into())], None);
     let svg = s.finish();
     let mut cap = format!(
-        "Each line is a complete trial passing through its parameter values (left) to its {} (right); brighter lines are better. Bands of bright lines show the good region of each parameter.",
+        "Each line is a complete trial passing through its parameter values (left) to its {} (right); brighter lines rank better. Bands of bright lines show the good region of each parameter.",
         obj.name
     );
     if dropped > 0 {
@@ -411,14 +411,18 @@ pub fn pareto(ids: &Ids, t: &Tuning) -> String {
     let xs: Vec<f64> = complete.iter().map(|tr| tr.values[0]).collect();
     let ys: Vec<f64> = complete.iter().map(|tr| tr.values[1]).collect();
     let legend = [LegendItem::with("trial", "#9aa5b1", Swatch::Dot), LegendItem::with("Pareto front", scale::colour(1), Swatch::Dot)];
+    let axis = |name: String, v: &[f64]| {
+        let (lo, hi) = extent(v).unwrap();
+        if lo > 0.0 && hi / lo > 20.0 { Axis::log(&name, (lo / 1.3, hi * 1.3)) } else { Axis::linear(&name, nice_domain((lo, hi), 0.04, 5)).ticks(5) }
+    };
     let mut ch = Chart::new(
         ids,
         "pareto-front",
         "Pareto front",
         560.0,
-        400.0,
-        Axis::linear(&format!("{} ({})", o0.name, dir_word(o0.direction)), nice_domain(extent(&xs).unwrap(), 0.04, 5)).ticks(5),
-        Axis::linear(&format!("{} ({})", o1.name, dir_word(o1.direction)), nice_domain(extent(&ys).unwrap(), 0.04, 5)).ticks(5),
+        420.0,
+        axis(format!("{} ({})", o0.name, dir_word(o0.direction)), &xs),
+        axis(format!("{} ({})", o1.name, dir_word(o1.direction)), &ys),
         &legend,
     );
     let rest: Vec<usize> = (0..complete.len()).filter(|i| !front.contains(i)).collect();
