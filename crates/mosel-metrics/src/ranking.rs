@@ -296,6 +296,15 @@ pub fn precision_recall_curve<L: Label>(
 
 /// Sorted distinct codes of `y`.
 pub(crate) fn classes_of<L: Label>(y: &[L]) -> Vec<usize> {
+    let max = y.iter().fold(0usize, |m, x| m.max(x.code()));
+    if max < 1 << 16 {
+        // one pass with a presence table (codes are small)
+        let mut seen = vec![false; max + 1];
+        for x in y {
+            seen[x.code()] = true;
+        }
+        return (0..=max).filter(|&c| seen[c]).collect();
+    }
     let mut v: Vec<usize> = y.iter().map(|x| x.code()).collect();
     v.sort_unstable();
     v.dedup();
