@@ -166,7 +166,7 @@ pub fn render(input: &ReportInput) -> String {
     if let Some(s) = &hd.started_at {
         meta(&mut h, "Started", s);
     }
-    if let Some(d) = hd.duration_s {
+    if let Some(d) = hd.duration_s.filter(|d| d.is_finite()) {
         meta(&mut h, "Run time", &leaderboard::fmt_seconds(d));
     }
     for (k, v) in &hd.extra {

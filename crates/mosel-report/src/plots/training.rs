@@ -108,8 +108,10 @@ fn one_curve(ids: &Ids, lc: &LearningCurve) -> String {
     let mut ch = Chart::new(ids, "learning-curve", &format!("learning curve of {}", lc.name), 540.0, 340.0, xaxis, y_axis(&loss, &all, 50.0), &legend);
     if has_val {
         let m = lc.train_loss.len().min(lc.val_loss.len());
-        let lo: Vec<f64> = (0..m).map(|i| lc.train_loss[i].min(lc.val_loss[i])).collect();
-        let hi: Vec<f64> = (0..m).map(|i| lc.train_loss[i].max(lc.val_loss[i])).collect();
+        // f64::min/max would silently drop a NaN side; a missing loss must break the band.
+        let both = |i: usize| lc.train_loss[i].is_finite() && lc.val_loss[i].is_finite();
+        let lo: Vec<f64> = (0..m).map(|i| if both(i) { lc.train_loss[i].min(lc.val_loss[i]) } else { f64::NAN }).collect();
+        let hi: Vec<f64> = (0..m).map(|i| if both(i) { lc.train_loss[i].max(lc.val_loss[i]) } else { f64::NAN }).collect();
         ch.band(&xs[..m], &lo, &hi, scale::colour(1), 0.12);
     }
     ch.line(&xs[..lc.train_loss.len()], &lc.train_loss, scale::colour(0), "", 2.0);
