@@ -31,6 +31,8 @@ enum Command {
     Eval(cli::eval::Args),
     /// Compare two models' predictions on the same rows with paired tests.
     Compare(cli::compare::Args),
+    /// Read tuning studies back: list, show, best trial / Pareto front, export CSV or JSON.
+    Study(cli::study::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Describe(a) => cli::describe::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Compare(a) => cli::compare::run(a),
+        Command::Study(a) => cli::study::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

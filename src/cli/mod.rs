@@ -4,6 +4,7 @@ pub mod compare;
 pub mod datasets;
 pub mod describe;
 pub mod eval;
+pub mod study;
 
 use std::path::PathBuf;
 

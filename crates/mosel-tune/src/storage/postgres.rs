@@ -197,9 +197,17 @@ impl PostgresStorage {
             port,
             cfg.get_dbname().unwrap_or("?")
         );
-        let mut client = cfg.connect(NoTls).map_err(|e| TuneError::Connect {
-            location: location.clone(),
-            msg: e.to_string(),
+        let mut client = cfg.connect(NoTls).map_err(|e| {
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            TuneError::Connect {
+                location: location.clone(),
+                msg,
+            }
         })?;
         let mut tx = client.transaction().map_err(db_err)?;
         // Serialise concurrent first-time schema creation.
