@@ -31,6 +31,10 @@ enum Command {
     Eval(cli::eval::Args),
     /// Compare two models' predictions on the same rows with paired tests.
     Compare(cli::compare::Args),
+    /// Train a model (linear, logistic, softmax, MLP) and save it as a model file.
+    Train(cli::train::Args),
+    /// Predict with a saved model; writes CSV ready for `mosel eval`.
+    Predict(cli::predict::Args),
     /// Read tuning studies back: list, show, best trial / Pareto front, export CSV or JSON.
     Study(cli::study::Args),
 }
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
         Command::Describe(a) => cli::describe::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Compare(a) => cli::compare::run(a),
+        Command::Train(a) => cli::train::run(a),
+        Command::Predict(a) => cli::predict::run(a),
         Command::Study(a) => cli::study::run(a),
     };
     match result {

@@ -4,7 +4,9 @@ pub mod compare;
 pub mod datasets;
 pub mod describe;
 pub mod eval;
+pub mod predict;
 pub mod study;
+pub mod train;
 
 use std::path::PathBuf;
 

@@ -212,6 +212,12 @@ pub struct TrainConfig {
     pub init: Init,
     /// Seed of initialisation, shuffling, dropout and the validation split.
     pub seed: u64,
+    /// Regression: train on the standardized target `(y - mean) / std` (of the training
+    /// rows) and map the output layer back afterwards, so default learning rates work
+    /// whatever the target's scale. Losses in the history are then in standardized units;
+    /// predictions and coefficients are in the original units. For MSE with an L2 penalty
+    /// the fitted model is the same as without standardization.
+    pub standardize_target: bool,
 }
 
 impl Default for TrainConfig {
@@ -234,6 +240,7 @@ impl Default for TrainConfig {
             early_stopping: None,
             init: Init::Auto,
             seed: 0,
+            standardize_target: true,
         }
     }
 }

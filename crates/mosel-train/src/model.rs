@@ -473,8 +473,10 @@ fn check_finite(x: &Matrix, names: Option<&[String]>) -> Result<()> {
     Ok(())
 }
 
-/// Seeded split of rows into (train, validation); stratified for classes.
-fn split_rows(y: &Target, frac: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// Seeded split of rows into (train, validation) with `frac` of the rows (at least one per
+/// class with two or more rows) in validation; stratified for classes. This is the split
+/// early stopping uses when `fit` gets no validation set.
+pub fn split_rows(y: &Target, frac: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut groups: Vec<Vec<usize>> = match y {
         Target::Classes { codes, labels } => {
@@ -709,8 +711,22 @@ impl Learner for Model {
     fn fit(&mut self, x: &Matrix, y: &Target, mut opts: FitOptions<'_>) -> Result<History> {
         let start = Instant::now();
         let cfg = self.config.clone();
-        let (prep, task, labels) = self.prepare(x, y, opts.validation, opts.feature_names)?;
+        let (mut prep, task, labels) = self.prepare(x, y, opts.validation, opts.feature_names)?;
         let loss = self.resolve_loss(task)?;
+        // Standardize a regression target (undone on the output layer at the end).
+        let (y_mean, y_std) = match &mut prep.labels {
+            LabelsOwned::Values(v) if cfg.standardize_target => {
+                let m = v.iter().sum::<f64>() / v.len() as f64;
+                let sd = (v.iter().map(|y| (y - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+                let sd = if sd > 0.0 && sd.is_finite() { sd } else { 1.0 };
+                v.iter_mut().for_each(|y| *y = (*y - m) / sd);
+                if let Some((_, LabelsOwned::Values(vv))) = &mut prep.val {
+                    vv.iter_mut().for_each(|y| *y = (*y - m) / sd);
+                }
+                (m, sd)
+            }
+            _ => (0.0, 1.0),
+        };
         let k = loss.n_outputs(labels.len());
         let d = x.n_cols;
         let (hidden, act, dropout) = match &cfg.model {
@@ -944,6 +960,13 @@ impl Learner for Model {
         {
             params.copy_from_slice(&mon.best_params);
             best_epoch = mon.best_epoch;
+        }
+        if (y_mean, y_std) != (0.0, 1.0) {
+            // z = σ z' + μ: scale the output layer's weights and bias.
+            let l = arch.n_layers() - 1;
+            let (wo, bo) = (arch.w_offset(l), arch.b_offset(l));
+            params[wo..bo].iter_mut().for_each(|w| *w *= y_std);
+            params[bo] = params[bo] * y_std + y_mean;
         }
         self.fitted = Some(Fitted {
             sizes,

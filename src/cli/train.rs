@@ -1,0 +1,375 @@
+//! `mosel train`: fit one model on a table and save it as a model file.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mosel_data::{Pipeline, PipelineOptions, Problem, Target, Task};
+use mosel_train::file::{self, SaveInfo, TrainSummary};
+use mosel_train::model::split_rows;
+use mosel_train::{
+    Activation, Control, EarlyStopping, EpochRecord, FitOptions, HistoryMetric, Learner, Loss,
+    Model, ModelKind, OptimizerSpec, Schedule, TrainConfig,
+};
+use serde::Serialize;
+
+use super::{DataArgs, TargetArgs, fmt_num, new_table};
+
+/// Train a model on a table and save it.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  mosel train --dataset iris -o iris.mosel\n  mosel train --data train.csv --target label --model logistic --optimizer adam --lr 0.01 \\\n      --epochs 100 --batch-size 64 --l2 1e-4 --early-stopping 10 -o model.mosel\n  mosel train --dataset digits --model mlp --hidden 64,32 --dropout 0.1 --epochs 50 -o digits.mosel"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Model: linear, logistic, softmax or mlp (default: logistic for classes, linear for
+    /// numbers).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Hidden layer widths of an MLP, e.g. 64,32 (implies --model mlp).
+    #[arg(long, value_name = "W1,W2,...")]
+    pub hidden: Option<String>,
+    /// MLP activation: relu, tanh or gelu.
+    #[arg(long, value_name = "ACT", default_value = "relu")]
+    pub activation: Activation,
+    /// MLP dropout probability on hidden activations.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub dropout: f64,
+    /// Optimizer: gd, sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, lbfgs
+    /// (default: lbfgs for linear models, adam for MLPs).
+    #[arg(long, value_name = "OPT")]
+    pub optimizer: Option<OptimizerSpec>,
+    /// Learning rate (default: the optimizer's; L-BFGS needs none).
+    #[arg(long, value_name = "LR")]
+    pub lr: Option<f64>,
+    /// Learning-rate schedule: constant, step:<epochs>:<gamma>, exp:<gamma>, cosine[:<min_lr>].
+    #[arg(long, value_name = "SCHED", default_value = "constant")]
+    pub schedule: Schedule,
+    /// Epochs of linear learning-rate warm-up.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub warmup: usize,
+    /// Maximum epochs (L-BFGS: iterations; default 100, MLPs 200).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Mini-batch size of the stochastic optimizers (default 32; MLPs 200).
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Loss: mse, mae, huber[:delta], bce, cross_entropy (default: from the task).
+    #[arg(long, value_name = "LOSS")]
+    pub loss: Option<Loss>,
+    /// L1 penalty strength.
+    #[arg(long, value_name = "A", default_value_t = 0.0)]
+    pub l1: f64,
+    /// L2 penalty strength, (l2/2)·|w|² (scikit-learn's C corresponds to 1/(C·rows)).
+    #[arg(long, value_name = "A", default_value_t = 0.0)]
+    pub l2: f64,
+    /// Clip gradients to this Euclidean norm.
+    #[arg(long, value_name = "NORM")]
+    pub clip: Option<f64>,
+    /// Stop when the training loss improves by less than this for --n-iter-no-change epochs.
+    #[arg(long, value_name = "TOL")]
+    pub tol: Option<f64>,
+    /// Epochs without improvement for --tol.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub n_iter_no_change: usize,
+    /// Stop when the largest gradient component falls below this.
+    #[arg(long, value_name = "TOL")]
+    pub gtol: Option<f64>,
+    /// Early stopping: epochs without validation improvement before stopping.
+    #[arg(long, value_name = "PATIENCE")]
+    pub early_stopping: Option<usize>,
+    /// Smallest validation-loss decrease that counts as improvement.
+    #[arg(long, value_name = "D", default_value_t = 0.0)]
+    pub min_delta: f64,
+    /// Fraction of rows held out for validation (with --early-stopping or --validation).
+    #[arg(long, value_name = "F", default_value_t = 0.1)]
+    pub validation_fraction: f64,
+    /// Hold out a validation split and record validation loss and metric per epoch even
+    /// without early stopping.
+    #[arg(long)]
+    pub validation: bool,
+    /// Do not standardize numeric features.
+    #[arg(long)]
+    pub no_scale: bool,
+    /// Seed of initialisation, shuffling, dropout and the validation split.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to write the model file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print a JSON summary (with the per-epoch history) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    source: String,
+    target: &'a str,
+    task: Task,
+    rows: usize,
+    features: usize,
+    model: String,
+    n_params: usize,
+    config: &'a TrainConfig,
+    summary: &'a TrainSummary,
+    history: &'a [EpochRecord],
+    output: Option<String>,
+}
+
+/// Builds the training configuration from the flags.
+pub fn config_from(args: &Args, task: Task) -> Result<TrainConfig> {
+    let mut model: ModelKind = match (&args.model, &args.hidden) {
+        (Some(m), _) => m.parse().map_err(anyhow::Error::msg)?,
+        (None, Some(_)) => "mlp".parse().map_err(anyhow::Error::msg)?,
+        (None, None) if task == Task::Regression => ModelKind::Linear,
+        (None, None) => ModelKind::Logistic,
+    };
+    if let Some(h) = &args.hidden {
+        let ModelKind::Mlp { hidden, .. } = &mut model else {
+            bail!("--hidden is for --model mlp");
+        };
+        *hidden = match format!("mlp:{h}")
+            .parse::<ModelKind>()
+            .map_err(anyhow::Error::msg)?
+        {
+            ModelKind::Mlp { hidden, .. } => hidden,
+            _ => unreachable!(),
+        };
+    }
+    if let ModelKind::Mlp {
+        activation,
+        dropout,
+        ..
+    } = &mut model
+    {
+        *activation = args.activation;
+        *dropout = args.dropout;
+    } else if args.dropout > 0.0 {
+        bail!("--dropout is for --model mlp");
+    }
+    let mut cfg = TrainConfig::new(model);
+    if let Some(o) = args.optimizer {
+        cfg.optimizer = o;
+        if !o.full_batch() && cfg.batch_size.is_none() {
+            cfg.batch_size = Some(32);
+        }
+    }
+    if args.lr.is_some() && matches!(cfg.optimizer, OptimizerSpec::Lbfgs { .. }) {
+        eprintln!("note: L-BFGS chooses its own step lengths; --lr is ignored");
+    }
+    cfg.lr = args.lr;
+    cfg.schedule = args.schedule;
+    cfg.warmup_epochs = args.warmup;
+    if let Some(e) = args.epochs {
+        cfg.epochs = e;
+    }
+    if args.batch_size.is_some() {
+        cfg.batch_size = args.batch_size;
+    }
+    cfg.loss = args.loss;
+    cfg.l1 = args.l1;
+    cfg.l2 = args.l2;
+    cfg.clip_norm = args.clip;
+    cfg.tol = args.tol;
+    cfg.n_iter_no_change = args.n_iter_no_change;
+    cfg.gtol = args.gtol;
+    cfg.early_stopping = args.early_stopping.map(|patience| EarlyStopping {
+        patience,
+        min_delta: args.min_delta,
+        validation_fraction: args.validation_fraction,
+        restore_best: true,
+    });
+    cfg.seed = args.seed;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Runs `mosel train`.
+pub fn run(args: Args) -> Result<()> {
+    let table = args.data.load()?;
+    let source = args.data.source()?.display_name();
+    let target = args.data.target_name(args.target.target.as_deref())?;
+    let problem = Problem::new(table, &target, args.target.task)?;
+    for w in &problem.warnings {
+        eprintln!("warning: {w}");
+    }
+    let cfg = config_from(&args, problem.task)?;
+    let n = problem.target.len();
+    let hold_out = args.early_stopping.is_some() || args.validation;
+    let (train_rows, val_rows) = if hold_out {
+        if !(args.validation_fraction > 0.0 && args.validation_fraction < 1.0) {
+            bail!(
+                "--validation-fraction must be in (0, 1), got {}",
+                args.validation_fraction
+            );
+        }
+        split_rows(
+            &problem.target,
+            args.validation_fraction,
+            args.seed.wrapping_add(2),
+        )
+    } else {
+        ((0..n).collect(), Vec::new())
+    };
+    if hold_out && val_rows.is_empty() {
+        bail!("{n} rows are too few to hold out a validation split");
+    }
+    // The pipeline is fitted on the training rows only: the validation rows stay unseen.
+    let popts = PipelineOptions {
+        scale: !args.no_scale,
+        ..PipelineOptions::default()
+    };
+    let pipeline = Pipeline::fit(&problem.features, Some(&train_rows), &popts)?;
+    let x = pipeline.transform(&problem.features, Some(&train_rows))?;
+    let y = problem.target.select_rows(&train_rows);
+    let val = if hold_out {
+        Some((
+            pipeline.transform(&problem.features, Some(&val_rows))?,
+            problem.target.select_rows(&val_rows),
+        ))
+    } else {
+        None
+    };
+    if let (Target::Classes { codes, labels }, Some((_, Target::Classes { codes: vc, .. }))) =
+        (&y, &val)
+    {
+        let present = |c: &[u32]| {
+            let mut seen = vec![false; labels.len()];
+            c.iter().for_each(|&v| seen[v as usize] = true);
+            seen
+        };
+        let (tr, va) = (present(codes), present(vc));
+        let only_val: Vec<&str> = (0..labels.len())
+            .filter(|&i| va[i] && !tr[i])
+            .map(|i| labels[i].as_str())
+            .collect();
+        if !only_val.is_empty() {
+            eprintln!(
+                "warning: class(es) {} appear only in the validation split",
+                only_val.join(", ")
+            );
+        }
+    }
+
+    let mut model = Model::new(cfg.clone())?;
+    let names = pipeline.feature_names().to_vec();
+    let pb = if args.quiet || args.json {
+        ProgressBar::hidden()
+    } else {
+        let pb =
+            ProgressBar::with_draw_target(Some(cfg.epochs as u64), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} epoch {pos}/{len} [{bar:30}] {elapsed} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        pb
+    };
+    let mut on_epoch = |r: &EpochRecord| {
+        let mut msg = format!("train loss {}", fmt_num(r.train_loss));
+        if let Some(v) = r.val_loss {
+            msg.push_str(&format!("  val loss {}", fmt_num(v)));
+        }
+        pb.set_position(r.epoch as u64);
+        pb.set_message(msg);
+        Control::Continue
+    };
+    let opts = FitOptions {
+        validation: val.as_ref().map(|(vx, vy)| (vx, vy)),
+        feature_names: Some(&names),
+        on_epoch: Some(&mut on_epoch),
+    };
+    let fitted = model.fit(&x, &y, opts);
+    pb.finish_and_clear();
+    let history =
+        fitted.with_context(|| format!("training {} with {}", cfg.model, cfg.optimizer))?;
+    let summary =
+        TrainSummary::from_history(&history, x.n_rows).context("training ran no epoch")?;
+    if let Some(out) = &args.output {
+        let info = SaveInfo {
+            target: Some(target.clone()),
+            pipeline: Some(serde_json::to_value(&pipeline)?),
+            summary: Some(summary.clone()),
+        };
+        file::save(out, &model, &info)
+            .with_context(|| format!("saving the model to {}", out.display()))?;
+    }
+    if args.json {
+        let report = Report {
+            source,
+            target: &target,
+            task: problem.task,
+            rows: n,
+            features: x.n_cols,
+            model: cfg.model.to_string(),
+            n_params: model.n_params(),
+            config: &cfg,
+            summary: &summary,
+            history: &history.records,
+            output: args.output.as_ref().map(|p| p.display().to_string()),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let metric = match summary.metric {
+        HistoryMetric::Accuracy => "accuracy",
+        HistoryMetric::R2 => "R²",
+    };
+    println!(
+        "{source}: {} {} on {} rows x {} features ({} parameters), target '{target}' ({})",
+        cfg.model,
+        cfg.optimizer,
+        x.n_rows,
+        x.n_cols,
+        model.n_params(),
+        problem.task
+    );
+    let loss_head = if problem.task == Task::Regression && cfg.standardize_target {
+        "loss (standardized target)"
+    } else {
+        "loss"
+    };
+    let mut t = new_table(&["", loss_head, metric]);
+    t.add_row(vec![
+        "train".to_string(),
+        fmt_num(summary.train_loss),
+        fmt_num(summary.train_metric),
+    ]);
+    if let (Some(vl), Some(vm)) = (summary.val_loss, summary.val_metric) {
+        t.add_row(vec![
+            format!("validation ({} rows)", val_rows.len()),
+            fmt_num(vl),
+            fmt_num(vm),
+        ]);
+        t.add_row(vec![
+            "overfitting gap".to_string(),
+            fmt_num(vl - summary.train_loss),
+            fmt_num(summary.train_metric - vm),
+        ]);
+    }
+    println!("{t}");
+    let best = summary
+        .best_epoch
+        .map(|b| format!(", weights of epoch {b} restored"))
+        .unwrap_or_default();
+    println!(
+        "{} epoch(s) in {:.2}s, stopped: {}{best}",
+        summary.epochs,
+        summary.seconds,
+        serde_json::to_value(summary.stop)?
+            .as_str()
+            .unwrap_or("?")
+            .replace('_', " ")
+    );
+    if let Some(out) = &args.output {
+        println!("model saved to {}", out.display());
+    }
+    Ok(())
+}
