@@ -7,7 +7,9 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: render INPUT.json OUTPUT.html");
         return std::process::ExitCode::from(2);
     };
-    match mosel_report::read_input(input.as_ref()).and_then(|r| mosel_report::write_html(&r, output.as_ref())) {
+    match mosel_report::read_input(input.as_ref())
+        .and_then(|r| mosel_report::write_html(&r, output.as_ref()))
+    {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -46,12 +46,22 @@ pub struct Axis {
 impl Axis {
     /// A linear axis.
     pub fn linear(label: &str, domain: (f64, f64)) -> Self {
-        Axis { label: label.into(), domain, log: false, ticks: 6, custom: None, max_label_chars: 24 }
+        Axis {
+            label: label.into(),
+            domain,
+            log: false,
+            ticks: 6,
+            custom: None,
+            max_label_chars: 24,
+        }
     }
 
     /// A logarithmic axis.
     pub fn log(label: &str, domain: (f64, f64)) -> Self {
-        Axis { log: true, ..Axis::linear(label, domain) }
+        Axis {
+            log: true,
+            ..Axis::linear(label, domain)
+        }
     }
 
     /// Sets the target tick count.
@@ -96,12 +106,22 @@ pub struct LegendItem {
 impl LegendItem {
     /// A line entry.
     pub fn line(label: impl Into<String>, colour: &str, dash: &str) -> Self {
-        LegendItem { label: label.into(), colour: colour.into(), dash: dash.into(), swatch: Swatch::Line }
+        LegendItem {
+            label: label.into(),
+            colour: colour.into(),
+            dash: dash.into(),
+            swatch: Swatch::Line,
+        }
     }
 
     /// An entry with another swatch.
     pub fn with(label: impl Into<String>, colour: &str, swatch: Swatch) -> Self {
-        LegendItem { label: label.into(), colour: colour.into(), dash: String::new(), swatch }
+        LegendItem {
+            label: label.into(),
+            colour: colour.into(),
+            dash: String::new(),
+            swatch,
+        }
     }
 }
 
@@ -158,7 +178,10 @@ pub fn draw_legend(svg: &mut Svg, items: &[LegendItem], x0: f64, y: f64, width: 
                         ("y2", cy.into()),
                         ("stroke", it.colour.as_str().into()),
                         ("stroke-width", 2.5.into()),
-                        ("stroke-dasharray", if it.dash.is_empty() { "none" } else { &it.dash }.into()),
+                        (
+                            "stroke-dasharray",
+                            if it.dash.is_empty() { "none" } else { &it.dash }.into(),
+                        ),
                     ],
                 ),
                 Swatch::Box => svg.elem(
@@ -177,16 +200,34 @@ pub fn draw_legend(svg: &mut Svg, items: &[LegendItem], x0: f64, y: f64, width: 
                         ("cx", (x + 10.0).into()),
                         ("cy", cy.into()),
                         ("r", 4.0.into()),
-                        ("fill", if it.swatch == Swatch::Dot { it.colour.as_str() } else { "white" }.into()),
+                        (
+                            "fill",
+                            if it.swatch == Swatch::Dot {
+                                it.colour.as_str()
+                            } else {
+                                "white"
+                            }
+                            .into(),
+                        ),
                         ("stroke", it.colour.as_str().into()),
                         ("stroke-width", 1.5.into()),
                     ],
                 ),
             }
-            svg.label(x + 24.0, cy + 4.0, &it.label, LEGEND_CHARS, &[("class", "lg".into())]);
+            svg.label(
+                x + 24.0,
+                cy + 4.0,
+                &it.label,
+                LEGEND_CHARS,
+                &[("class", "lg".into())],
+            );
         }
     }
-    if rows.is_empty() { 0.0 } else { rows.len() as f64 * 18.0 + 4.0 }
+    if rows.is_empty() {
+        0.0
+    } else {
+        rows.len() as f64 * 18.0 + 4.0
+    }
 }
 
 fn tick_labels(axis: &Axis, scale: &Scale) -> Vec<(f64, String, bool)> {
@@ -195,10 +236,22 @@ fn tick_labels(axis: &Axis, scale: &Scale) -> Vec<(f64, String, bool)> {
             .iter()
             .map(|(v, s)| {
                 let (shown, cut) = truncate(s, axis.max_label_chars);
-                (*v, if cut { format!("{shown}\u{0}{s}") } else { shown }, cut)
+                (
+                    *v,
+                    if cut {
+                        format!("{shown}\u{0}{s}")
+                    } else {
+                        shown
+                    },
+                    cut,
+                )
             })
             .collect(),
-        None => scale.ticks(axis.ticks).into_iter().map(|(v, s)| (v, s, false)).collect(),
+        None => scale
+            .ticks(axis.ticks)
+            .into_iter()
+            .map(|(v, s)| (v, s, false))
+            .collect(),
     }
 }
 
@@ -218,7 +271,11 @@ impl Chart {
     ) -> Chart {
         let mut svg = Svg::new(width, height, plot, aria);
         // Left margin from the widest y tick label.
-        let probe_y = if y.log { Scale::log(y.domain, (1.0, 0.0)) } else { Scale::linear(y.domain, (1.0, 0.0)) };
+        let probe_y = if y.log {
+            Scale::log(y.domain, (1.0, 0.0))
+        } else {
+            Scale::linear(y.domain, (1.0, 0.0))
+        };
         let ylabels = tick_labels(&y, &probe_y);
         let ytick_w = ylabels
             .iter()
@@ -229,8 +286,16 @@ impl Chart {
         let legend_h = draw_legend(&mut svg, legend, left, 4.0, width);
         let top = 12.0 + legend_h;
         let bottom = height - if x.label.is_empty() { 26.0 } else { 42.0 };
-        let xs = if x.log { Scale::log(x.domain, (left, right)) } else { Scale::linear(x.domain, (left, right)) };
-        let ys = if y.log { Scale::log(y.domain, (bottom, top)) } else { Scale::linear(y.domain, (bottom, top)) };
+        let xs = if x.log {
+            Scale::log(x.domain, (left, right))
+        } else {
+            Scale::linear(x.domain, (left, right))
+        };
+        let ys = if y.log {
+            Scale::log(y.domain, (bottom, top))
+        } else {
+            Scale::linear(y.domain, (bottom, top))
+        };
 
         // Grid and ticks.
         svg.open("g", &[("class", "axis".into())]);
@@ -240,19 +305,47 @@ impl Chart {
             .iter()
             .map(|(_, s, _)| text_width(s.split('\u{0}').next().unwrap_or(""), TICK_PX))
             .fold(0.0, f64::max);
-        let spacing = if xlabels.len() > 1 { (right - left) / (xlabels.len() - 1) as f64 } else { right - left };
+        let spacing = if xlabels.len() > 1 {
+            (right - left) / (xlabels.len() - 1) as f64
+        } else {
+            right - left
+        };
         let every = ((max_w + 6.0) / spacing.max(1.0)).ceil().max(1.0) as usize;
         for (k, (v, s, cut)) in xlabels.iter().enumerate() {
             let px = xs.map(*v);
             if !px.is_finite() || px < left - 0.5 || px > right + 0.5 {
                 continue;
             }
-            svg.elem("line", &[("class", "gl".into()), ("x1", px.into()), ("x2", px.into()), ("y1", top.into()), ("y2", bottom.into())]);
-            svg.elem("line", &[("class", "tick".into()), ("x1", px.into()), ("x2", px.into()), ("y1", bottom.into()), ("y2", (bottom + 4.0).into())]);
+            svg.elem(
+                "line",
+                &[
+                    ("class", "gl".into()),
+                    ("x1", px.into()),
+                    ("x2", px.into()),
+                    ("y1", top.into()),
+                    ("y2", bottom.into()),
+                ],
+            );
+            svg.elem(
+                "line",
+                &[
+                    ("class", "tick".into()),
+                    ("x1", px.into()),
+                    ("x2", px.into()),
+                    ("y1", bottom.into()),
+                    ("y2", (bottom + 4.0).into()),
+                ],
+            );
             if k % every == 0 {
                 let mut parts = s.split('\u{0}');
                 let shown = parts.next().unwrap_or("");
-                svg.text(px, bottom + 16.0, shown, &[("text-anchor", "middle".into())], if *cut { parts.next() } else { None });
+                svg.text(
+                    px,
+                    bottom + 16.0,
+                    shown,
+                    &[("text-anchor", "middle".into())],
+                    if *cut { parts.next() } else { None },
+                );
             }
         }
         let ylab_every = {
@@ -265,20 +358,63 @@ impl Chart {
             if !py.is_finite() || py < top - 0.5 || py > bottom + 0.5 {
                 continue;
             }
-            svg.elem("line", &[("class", "gl".into()), ("x1", left.into()), ("x2", right.into()), ("y1", py.into()), ("y2", py.into())]);
-            svg.elem("line", &[("class", "tick".into()), ("x1", (left - 4.0).into()), ("x2", left.into()), ("y1", py.into()), ("y2", py.into())]);
+            svg.elem(
+                "line",
+                &[
+                    ("class", "gl".into()),
+                    ("x1", left.into()),
+                    ("x2", right.into()),
+                    ("y1", py.into()),
+                    ("y2", py.into()),
+                ],
+            );
+            svg.elem(
+                "line",
+                &[
+                    ("class", "tick".into()),
+                    ("x1", (left - 4.0).into()),
+                    ("x2", left.into()),
+                    ("y1", py.into()),
+                    ("y2", py.into()),
+                ],
+            );
             if k % ylab_every == 0 {
                 let mut parts = s.split('\u{0}');
                 let shown = parts.next().unwrap_or("");
-                svg.text(left - 7.0, py + 4.0, shown, &[("text-anchor", "end".into())], if *cut { parts.next() } else { None });
+                svg.text(
+                    left - 7.0,
+                    py + 4.0,
+                    shown,
+                    &[("text-anchor", "end".into())],
+                    if *cut { parts.next() } else { None },
+                );
             }
         }
         svg.elem(
             "path",
-            &[("class", "frame".into()), ("d", format!("M{} {}V{}H{}", crate::svg::num(left), crate::svg::num(top), crate::svg::num(bottom), crate::svg::num(right)).into())],
+            &[
+                ("class", "frame".into()),
+                (
+                    "d",
+                    format!(
+                        "M{} {}V{}H{}",
+                        crate::svg::num(left),
+                        crate::svg::num(top),
+                        crate::svg::num(bottom),
+                        crate::svg::num(right)
+                    )
+                    .into(),
+                ),
+            ],
         );
         if !x.label.is_empty() {
-            svg.label((left + right) / 2.0, height - 8.0, &x.label, 80, &[("class", "al".into()), ("text-anchor", "middle".into())]);
+            svg.label(
+                (left + right) / 2.0,
+                height - 8.0,
+                &x.label,
+                80,
+                &[("class", "al".into()), ("text-anchor", "middle".into())],
+            );
         }
         if !y.label.is_empty() {
             let cy = (top + bottom) / 2.0;
@@ -290,7 +426,10 @@ impl Chart {
                 &[
                     ("class", "al".into()),
                     ("text-anchor", "middle".into()),
-                    ("transform", format!("translate(14 {}) rotate(-90)", crate::svg::num(cy)).into()),
+                    (
+                        "transform",
+                        format!("translate(14 {}) rotate(-90)", crate::svg::num(cy)).into(),
+                    ),
                 ],
             );
         }
@@ -300,11 +439,30 @@ impl Chart {
         svg.open("clipPath", &[("id", clip.as_str().into())]);
         svg.elem(
             "rect",
-            &[("x", (left - 4.0).into()), ("y", (top - 4.0).into()), ("width", (right - left + 8.0).into()), ("height", (bottom - top + 8.0).into())],
+            &[
+                ("x", (left - 4.0).into()),
+                ("y", (top - 4.0).into()),
+                ("width", (right - left + 8.0).into()),
+                ("height", (bottom - top + 8.0).into()),
+            ],
         );
         svg.close();
-        svg.open("g", &[("clip-path", format!("url(#{clip})").into()), ("class", "data".into())]);
-        Chart { svg, x: xs, y: ys, left, right, top, bottom }
+        svg.open(
+            "g",
+            &[
+                ("clip-path", format!("url(#{clip})").into()),
+                ("class", "data".into()),
+            ],
+        );
+        Chart {
+            svg,
+            x: xs,
+            y: ys,
+            left,
+            right,
+            top,
+            bottom,
+        }
     }
 
     /// Draws a polyline through (x, y) points; non-finite points leave gaps.
@@ -326,14 +484,22 @@ impl Chart {
                 d.line_to(px, pyy);
             }
             d.line_to(px, py);
-            prev = if px.is_finite() && py.is_finite() { Some(py) } else { None };
+            prev = if px.is_finite() && py.is_finite() {
+                Some(py)
+            } else {
+                None
+            };
         }
         self.stroke(&d, colour, dash, width);
     }
 
     fn stroke(&mut self, d: &PathData, colour: &str, dash: &str, width: f64) {
-        let mut attrs: Vec<(&str, Val)> =
-            vec![("fill", "none".into()), ("stroke", colour.into()), ("stroke-width", width.into()), ("stroke-linejoin", "round".into())];
+        let mut attrs: Vec<(&str, Val)> = vec![
+            ("fill", "none".into()),
+            ("stroke", colour.into()),
+            ("stroke-width", width.into()),
+            ("stroke-linejoin", "round".into()),
+        ];
         if !dash.is_empty() {
             attrs.push(("stroke-dasharray", dash.into()));
         }
@@ -367,7 +533,14 @@ impl Chart {
             }
         }
         flush(&mut run, &mut d);
-        self.svg.path(&d, &[("fill", colour.into()), ("fill-opacity", opacity.into()), ("stroke", "none".into())]);
+        self.svg.path(
+            &d,
+            &[
+                ("fill", colour.into()),
+                ("fill-opacity", opacity.into()),
+                ("stroke", "none".into()),
+            ],
+        );
     }
 
     /// Draws dots; `title(i)` gives each dot a tooltip.
@@ -387,9 +560,14 @@ impl Chart {
             if !(px.is_finite() && py.is_finite()) {
                 continue;
             }
-            let mut attrs: Vec<(&str, Val)> = vec![("cx", px.into()), ("cy", py.into()), ("r", r.into())];
+            let mut attrs: Vec<(&str, Val)> =
+                vec![("cx", px.into()), ("cy", py.into()), ("r", r.into())];
             if hollow {
-                attrs.extend([("fill", "white".into()), ("stroke", colour.into()), ("stroke-width", 1.2.into())]);
+                attrs.extend([
+                    ("fill", "white".into()),
+                    ("stroke", colour.into()),
+                    ("stroke-width", 1.2.into()),
+                ]);
             } else {
                 attrs.push(("fill", colour.into()));
                 if opacity < 1.0 {
@@ -416,14 +594,24 @@ impl Chart {
                     ("y2", py.into()),
                     ("stroke", colour.into()),
                     ("stroke-width", 1.2.into()),
-                    ("stroke-dasharray", if dash.is_empty() { "none" } else { dash }.into()),
+                    (
+                        "stroke-dasharray",
+                        if dash.is_empty() { "none" } else { dash }.into(),
+                    ),
                 ],
             );
         }
     }
 
     /// A vertical reference line at data x with an optional label at the top.
-    pub fn vline(&mut self, x: f64, colour: &str, dash: &str, label: Option<&str>, anchor_end: bool) {
+    pub fn vline(
+        &mut self,
+        x: f64,
+        colour: &str,
+        dash: &str,
+        label: Option<&str>,
+        anchor_end: bool,
+    ) {
         let px = self.x.map(x);
         if !px.is_finite() {
             return;
@@ -437,7 +625,10 @@ impl Chart {
                 ("y2", self.bottom.into()),
                 ("stroke", colour.into()),
                 ("stroke-width", 1.2.into()),
-                ("stroke-dasharray", if dash.is_empty() { "none" } else { dash }.into()),
+                (
+                    "stroke-dasharray",
+                    if dash.is_empty() { "none" } else { dash }.into(),
+                ),
             ],
         );
         if let Some(l) = label {
@@ -448,7 +639,14 @@ impl Chart {
                 tx,
                 self.top + 12.0,
                 l,
-                &[("class", "ann".into()), ("fill", colour.into()), ("text-anchor", if anchor_end { "end" } else { "start" }.into())],
+                &[
+                    ("class", "ann".into()),
+                    ("fill", colour.into()),
+                    (
+                        "text-anchor",
+                        if anchor_end { "end" } else { "start" }.into(),
+                    ),
+                ],
                 None,
             );
         }
@@ -468,7 +666,17 @@ impl Chart {
     pub fn text(&mut self, x: f64, y: f64, text: &str, colour: &str, anchor: &str) {
         let (px, py) = (self.x.map(x), self.y.map(y));
         if px.is_finite() && py.is_finite() {
-            self.svg.text(px, py, text, &[("class", "ann".into()), ("fill", colour.into()), ("text-anchor", anchor.into())], None);
+            self.svg.text(
+                px,
+                py,
+                text,
+                &[
+                    ("class", "ann".into()),
+                    ("fill", colour.into()),
+                    ("text-anchor", anchor.into()),
+                ],
+                None,
+            );
         }
     }
 

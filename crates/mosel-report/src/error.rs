@@ -91,7 +91,11 @@ impl ReportError {
                     Some(i) => msg[..i].to_string(),
                     None => msg,
                 };
-                ReportError::InvalidJson { message, line, column }
+                ReportError::InvalidJson {
+                    message,
+                    line,
+                    column,
+                }
             }
             Category::Data => {
                 let msg = e.to_string();
@@ -99,7 +103,11 @@ impl ReportError {
                     Some(i) => msg[..i].to_string(),
                     None => msg,
                 };
-                ReportError::Schema { message, line, column }
+                ReportError::Schema {
+                    message,
+                    line,
+                    column,
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::chart::Ids;
 use crate::input::{ReportInput, Verdict};
 use crate::plots::{classification, leaderboard, note, regression, training, tuning};
 use crate::scale::fmt;
-use crate::svg::escape;
+use crate::svg::{escape, short_html};
 
 const CSS: &str = r#"
 :root{--fg:#1d2733;--muted:#5b6675;--line:#d9dee5;--panel:#f5f7f9;--accent:#0072B2}
@@ -31,7 +31,8 @@ h2{font-size:20px;margin:0 0 12px;padding-bottom:6px;border-bottom:2px solid var
 h3{font-size:15px;margin:0 0 3px}
 .summary{border-left:4px solid var(--accent);background:var(--panel);border-radius:6px;padding:10px 16px;margin-top:20px}
 .summary ul{margin:4px 0;padding-left:20px}
-.summary li{margin:3px 0}
+.summary li{margin:3px 0;overflow-wrap:anywhere}
+.sub,h1,p.cap,p.note{overflow-wrap:anywhere}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(430px,1fr));gap:18px;margin:0 0 18px}
 figure{margin:0 0 18px;border:1px solid var(--line);border-radius:10px;padding:14px 16px 10px;background:#fff;min-width:0}
 .charts>figure{margin:0}
@@ -64,6 +65,7 @@ table.lb td{border-bottom:1px solid var(--line);padding:6px 10px;vertical-align:
 table.lb.small{font-size:13px;margin-top:10px}
 table.lb .num{text-align:right;white-space:nowrap}
 table.lb .strong{font-weight:700}
+table.lb td.sig{white-space:nowrap}
 table.lb tr.top td{background:#eef6fc}
 table.lb td.name{font-weight:600;white-space:nowrap}
 .desc{font-weight:400;font-size:12px;color:var(--muted);white-space:normal;max-width:300px}
@@ -100,7 +102,10 @@ footer{margin-top:40px;padding-top:10px;border-top:1px solid var(--line);font-si
 pub fn shell_join(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
@@ -111,7 +116,12 @@ pub fn shell_join(argv: &[String]) -> String {
 }
 
 fn meta(h: &mut String, label: &str, value: &str) {
-    let _ = write!(h, "<div><dt>{}</dt><dd>{}</dd></div>", escape(label), escape(value));
+    let _ = write!(
+        h,
+        "<div><dt>{}</dt><dd>{}</dd></div>",
+        escape(label),
+        escape(value)
+    );
 }
 
 struct Section {
@@ -126,7 +136,10 @@ pub fn render(input: &ReportInput) -> String {
     let hd = &input.header;
     let task = hd.task.to_ascii_lowercase();
     let is_regression = task == "regression";
-    let title = hd.title.clone().unwrap_or_else(|| format!("mosel report — {}", hd.dataset));
+    let title = hd
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("mosel report — {}", hd.dataset));
     let mut h = String::with_capacity(256 * 1024);
     let _ = write!(
         h,
@@ -144,9 +157,16 @@ pub fn render(input: &ReportInput) -> String {
         sub.push(v.clone());
     }
     if let Some(lb) = &input.leaderboard {
-        sub.push(format!("selected by {}", lb.metric));
+        sub.push(format!(
+            "selected by {}",
+            crate::svg::truncate(&lb.metric, 40).0
+        ));
     }
-    let _ = write!(h, "<p class=\"sub\">{}</p><dl class=\"meta\">", escape(&sub.join(" · ")));
+    let _ = write!(
+        h,
+        "<p class=\"sub\">{}</p><dl class=\"meta\">",
+        escape(&sub.join(" · "))
+    );
     meta(&mut h, "Dataset", &hd.dataset);
     meta(&mut h, "Task", &hd.task);
     if let Some(t) = &hd.target {
@@ -161,7 +181,13 @@ pub fn render(input: &ReportInput) -> String {
     if let Some(v) = &hd.validation {
         meta(&mut h, "Validation", v);
     }
-    meta(&mut h, "Seed", &hd.seed.map(|s| s.to_string()).unwrap_or_else(|| "not set".into()));
+    meta(
+        &mut h,
+        "Seed",
+        &hd.seed
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "not set".into()),
+    );
     meta(&mut h, "mosel version", &hd.mosel_version);
     if let Some(s) = &hd.started_at {
         meta(&mut h, "Started", s);
@@ -173,7 +199,11 @@ pub fn render(input: &ReportInput) -> String {
         meta(&mut h, k, v);
     }
     if !hd.command.is_empty() {
-        let _ = write!(h, "<div class=\"wide\"><dt>Command (reproduce with)</dt><dd><pre class=\"cmd\">{}</pre></dd></div>", escape(&shell_join(&hd.command)));
+        let _ = write!(
+            h,
+            "<div class=\"wide\"><dt>Command (reproduce with)</dt><dd><pre class=\"cmd\">{}</pre></dd></div>",
+            escape(&shell_join(&hd.command))
+        );
     }
     h.push_str("</dl></header>");
 
@@ -185,7 +215,11 @@ pub fn render(input: &ReportInput) -> String {
         Some(lb) => {
             let mut b = leaderboard::table(lb);
             b.push_str(&leaderboard::fold_scores(&ids, lb));
-            sections.push(Section { id: "leaderboard", title: "Leaderboard", body: b });
+            sections.push(Section {
+                id: "leaderboard",
+                title: "Leaderboard",
+                body: b,
+            });
         }
         None => sections.push(Section {
             id: "leaderboard",
@@ -195,7 +229,10 @@ pub fn render(input: &ReportInput) -> String {
     }
 
     // Classification diagnostics.
-    let has_cls = !input.roc_curves.is_empty() || !input.pr_curves.is_empty() || input.confusion.is_some() || !input.calibration.is_empty();
+    let has_cls = !input.roc_curves.is_empty()
+        || !input.pr_curves.is_empty()
+        || input.confusion.is_some()
+        || !input.calibration.is_empty();
     if has_cls || !is_regression {
         // Figures share one grid; notes go below it.
         let mut figs = String::new();
@@ -208,7 +245,9 @@ pub fn render(input: &ReportInput) -> String {
             }
         };
         if input.roc_curves.is_empty() && input.pr_curves.is_empty() {
-            add(note("No ROC or precision–recall curves: the results contain no out-of-fold probabilities for the best candidates."));
+            add(note(
+                "No ROC or precision–recall curves: the results contain no out-of-fold probabilities for the best candidates.",
+            ));
         }
         if !input.roc_curves.is_empty() {
             add(classification::roc(&ids, &input.roc_curves));
@@ -221,23 +260,36 @@ pub fn render(input: &ReportInput) -> String {
             None => add(note("No confusion matrix in these results.")),
         }
         if input.calibration.is_empty() {
-            add(note("No calibration curve: the results contain no predicted probabilities."));
+            add(note(
+                "No calibration curve: the results contain no predicted probabilities.",
+            ));
         } else {
             add(classification::calibration(&ids, &input.calibration));
         }
         let b = format!("<div class=\"charts\">{figs}</div>{notes}");
-        sections.push(Section { id: "classification", title: "Classification diagnostics", body: b });
+        sections.push(Section {
+            id: "classification",
+            title: "Classification diagnostics",
+            body: b,
+        });
     } else {
-        not_applicable.push("ROC, precision–recall, confusion matrix and calibration (classification only)");
+        not_applicable
+            .push("ROC, precision–recall, confusion matrix and calibration (classification only)");
     }
 
     // Regression.
     match &input.regression {
-        Some(r) => sections.push(Section { id: "regression", title: "Regression diagnostics", body: regression::regression(&ids, r) }),
+        Some(r) => sections.push(Section {
+            id: "regression",
+            title: "Regression diagnostics",
+            body: regression::regression(&ids, r),
+        }),
         None if is_regression => sections.push(Section {
             id: "regression",
             title: "Regression diagnostics",
-            body: note("No out-of-fold predictions in these results, so there are no residual plots."),
+            body: note(
+                "No out-of-fold predictions in these results, so there are no residual plots.",
+            ),
         }),
         None => not_applicable.push("residuals and predicted-vs-actual (regression only)"),
     }
@@ -256,7 +308,11 @@ pub fn render(input: &ReportInput) -> String {
             Some(oc) => b.push_str(&training::optimizers(&ids, oc)),
             None => b.push_str(&note("No optimizer comparison in these results.")),
         }
-        sections.push(Section { id: "training", title: "Training", body: b });
+        sections.push(Section {
+            id: "training",
+            title: "Training",
+            body: b,
+        });
     }
 
     // Tuning.
@@ -273,7 +329,17 @@ pub fn render(input: &ReportInput) -> String {
             let objs = t
                 .objectives
                 .iter()
-                .map(|o| format!("{} ({})", o.name, if o.direction == crate::input::Direction::Minimize { "minimise" } else { "maximise" }))
+                .map(|o| {
+                    format!(
+                        "{} ({})",
+                        o.name,
+                        if o.direction == crate::input::Direction::Minimize {
+                            "minimise"
+                        } else {
+                            "maximise"
+                        }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             if !objs.is_empty() {
@@ -293,7 +359,11 @@ pub fn render(input: &ReportInput) -> String {
                 b.push_str(&tuning::parallel(t));
                 b.push_str(&tuning::slices(&ids, t));
             }
-            sections.push(Section { id: "tuning", title: "Tuning", body: b });
+            sections.push(Section {
+                id: "tuning",
+                title: "Tuning",
+                body: b,
+            });
         }
         None => not_applicable.push("tuning plots (run `mosel tune` for a study)"),
     }
@@ -310,14 +380,24 @@ pub fn render(input: &ReportInput) -> String {
     h.push_str(&summary(input));
 
     for s in &sections {
-        let _ = write!(h, "<section id=\"{}\"><h2>{}</h2>{}</section>", s.id, escape(s.title), s.body);
+        let _ = write!(
+            h,
+            "<section id=\"{}\"><h2>{}</h2>{}</section>",
+            s.id,
+            escape(s.title),
+            s.body
+        );
     }
     if !not_applicable.is_empty() {
-        let _ = write!(h, "<p class=\"na\">Not part of this report: {}.</p>", escape(&not_applicable.join("; ")));
+        let _ = write!(
+            h,
+            "<p class=\"na\">Not part of this report: {}.</p>",
+            escape(&not_applicable.join("; "))
+        );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<footer>Generated by mosel {} from results written by mosel {}. Self-contained: no scripts, fonts or network access.</footer></main></body></html>\n",
+        "<footer>Generated by mosel {} from results written by mosel {}. Self-contained: no scripts, fonts or network access.</footer></main></body></html>",
         escape(env!("CARGO_PKG_VERSION")),
         escape(&hd.mosel_version)
     );
@@ -327,48 +407,102 @@ pub fn render(input: &ReportInput) -> String {
 fn summary(input: &ReportInput) -> String {
     let mut items: Vec<String> = vec![];
     if let Some(lb) = &input.leaderboard
-        && let Some(best) = lb.rows.iter().find(|r| r.significance.as_ref().map(|s| s.verdict) == Some(Verdict::Best)).or(lb.rows.first())
+        && let Some(best) = lb
+            .rows
+            .iter()
+            .find(|r| r.significance.as_ref().map(|s| s.verdict) == Some(Verdict::Best))
+            .or(lb.rows.first())
     {
         let ci = if best.ci_low.is_finite() && best.ci_high.is_finite() {
-            let lvl = lb.interval_level.map(|l| format!("{}% ", fmt(l * 100.0))).unwrap_or_default();
+            let lvl = lb
+                .interval_level
+                .map(|l| format!("{}% ", fmt(l * 100.0)))
+                .unwrap_or_default();
             format!(" ({lvl}CI {} – {})", fmt(best.ci_low), fmt(best.ci_high))
         } else {
             String::new()
         };
-        items.push(format!("<b>Best: {}</b> with {} {}{}.", escape(&best.name), escape(&lb.metric), fmt(best.mean), escape(&ci)));
+        items.push(format!(
+            "<b>Best: {}</b> with {} {}{}.",
+            short_html(&best.name, 60),
+            short_html(&lb.metric, 40),
+            fmt(best.mean),
+            escape(&ci)
+        ));
         let ties: Vec<&str> = lb
             .rows
             .iter()
             .filter(|r| r.significance.as_ref().map(|s| s.verdict) == Some(Verdict::NotSignificant))
             .map(|r| r.name.as_str())
             .collect();
-        let tested = lb.rows.iter().any(|r| r.significance.as_ref().is_some_and(|s| s.verdict != Verdict::Best && s.verdict != Verdict::Untested));
+        let tested = lb.rows.iter().any(|r| {
+            r.significance
+                .as_ref()
+                .is_some_and(|s| s.verdict != Verdict::Best && s.verdict != Verdict::Untested)
+        });
         let test = lb.test.clone().unwrap_or_else(|| "paired test".into());
         if !ties.is_empty() {
-            let shown: Vec<String> = ties.iter().take(4).map(|s| format!("“{}”", escape(s))).collect();
-            let more = if ties.len() > 4 { format!(" and {} more", ties.len() - 4) } else { String::new() };
+            let shown: Vec<String> = ties
+                .iter()
+                .take(4)
+                .map(|s| format!("“{}”", short_html(s, 40)))
+                .collect();
+            let more = if ties.len() > 4 {
+                format!(" and {} more", ties.len() - 4)
+            } else {
+                String::new()
+            };
             items.push(format!(
                 "Not significantly better than {}{more} ({}): the ranking between them is within noise; prefer the simpler or faster one.",
                 shown.join(", "),
                 escape(&test)
             ));
         } else if tested {
-            items.push(format!("Significantly better than every other candidate ({}).", escape(&test)));
+            items.push(format!(
+                "Significantly better than every other candidate ({}).",
+                escape(&test)
+            ));
         }
     }
-    let gaps: Vec<(String, training::Gap)> = input.learning_curves.iter().filter_map(|lc| training::gap(lc).map(|g| (lc.name.clone(), g))).collect();
+    let gaps: Vec<(String, training::Gap)> = input
+        .learning_curves
+        .iter()
+        .filter_map(|lc| training::gap(lc).map(|g| (lc.name.clone(), g)))
+        .collect();
     match gaps.first() {
-        Some((name, g)) => items.push(format!("{} — {}.", escape(name), escape(&g.sentence()))),
-        None => items.push("Overfitting gap: not stated, these results have no train/validation learning curve.".into()),
+        Some((name, g)) => items.push(format!(
+            "{} — {}.",
+            short_html(name, 60),
+            escape(&g.sentence())
+        )),
+        None => items.push(
+            "Overfitting gap: not stated, these results have no train/validation learning curve."
+                .into(),
+        ),
     }
     if let Some(t) = &input.tuning {
         let n = t.trials.len();
         let counts = tuning::state_counts(t);
-        let c = counts.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+        let c = counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let best = tuning::best_trial(t)
-            .and_then(|b| Some(format!("; best {} {} at trial {}", t.objectives.first()?.name, fmt(*b.values.first()?), b.number)))
+            .and_then(|b| {
+                Some(format!(
+                    "; best {} {} at trial {}",
+                    t.objectives.first()?.name,
+                    fmt(*b.values.first()?),
+                    b.number
+                ))
+            })
             .unwrap_or_default();
-        items.push(format!("Tuning study “{}”: {n} trials ({c}){}.", escape(&t.study), escape(&best)));
+        items.push(format!(
+            "Tuning study “{}”: {n} trials ({c}){}.",
+            short_html(&t.study, 60),
+            escape(&best)
+        ));
     }
     for n in &input.notes {
         items.push(format!("<span class=\"warn\">Note:</span> {}", escape(n)));
@@ -387,7 +521,13 @@ mod tests {
 
     #[test]
     fn shell_quoting() {
-        let argv: Vec<String> = ["mosel", "select", "--data", "my file.csv", "--name", "it's"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(shell_join(&argv), "mosel select --data 'my file.csv' --name 'it'\\''s'");
+        let argv: Vec<String> = ["mosel", "select", "--data", "my file.csv", "--name", "it's"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            shell_join(&argv),
+            "mosel select --data 'my file.csv' --name 'it'\\''s'"
+        );
     }
 }

@@ -549,7 +549,11 @@ mod nan {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_none() }
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -635,7 +639,8 @@ mod tests {
     #[test]
     fn param_values_are_numbers_text_or_bools() {
         let v: BTreeMap<String, ParamValue> =
-            serde_json::from_str(r#"{"lr": 0.01, "act": "relu", "bias": true, "layers": 3}"#).unwrap();
+            serde_json::from_str(r#"{"lr": 0.01, "act": "relu", "bias": true, "layers": 3}"#)
+                .unwrap();
         assert_eq!(v["lr"], ParamValue::Number(0.01));
         assert_eq!(v["act"], ParamValue::Text("relu".into()));
         assert_eq!(v["bias"], ParamValue::Bool(true));

@@ -76,7 +76,10 @@ pub fn peek_format(text: &str) -> Result<FormatTag> {
     let probe: Probe = match serde_json::from_str(text) {
         Ok(p) => p,
         Err(e) if e.classify() == serde_json::error::Category::Data => {
-            return Err(ReportError::NotAReport { found: None, expected: FORMAT });
+            return Err(ReportError::NotAReport {
+                found: None,
+                expected: FORMAT,
+            });
         }
         Err(e) => return Err(ReportError::from_json(e)),
     };
@@ -94,12 +97,19 @@ pub fn peek_format(text: &str) -> Result<FormatTag> {
 pub fn from_json_str(text: &str) -> Result<ReportInput> {
     let tag = peek_format(text)?;
     if tag.format.as_deref() != Some(FORMAT) {
-        return Err(ReportError::NotAReport { found: tag.format, expected: FORMAT });
+        return Err(ReportError::NotAReport {
+            found: tag.format,
+            expected: FORMAT,
+        });
     }
     match tag.format_version {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
         Some(v) => {
-            return Err(ReportError::UnsupportedVersion { found: v, supported: FORMAT_VERSION, written_by: tag.mosel_version });
+            return Err(ReportError::UnsupportedVersion {
+                found: v,
+                supported: FORMAT_VERSION,
+                written_by: tag.mosel_version,
+            });
         }
         None => {
             return Err(ReportError::Schema {
@@ -114,7 +124,10 @@ pub fn from_json_str(text: &str) -> Result<ReportInput> {
 
 /// Reads and parses a report input file.
 pub fn read_input(path: &Path) -> Result<ReportInput> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     from_json_str(&text)
 }
 
@@ -131,5 +144,8 @@ pub fn render_html(input: &ReportInput) -> String {
 
 /// Renders the report and writes it to `path`.
 pub fn write_html(input: &ReportInput, path: &Path) -> Result<()> {
-    std::fs::write(path, render_html(input)).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
+    std::fs::write(path, render_html(input)).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -49,7 +49,12 @@ pub fn viridis(t: f64) -> String {
     let f = t - i as f64;
     let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
     let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * f).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(a.0, b.0),
+        mix(a.1, b.1),
+        mix(a.2, b.2)
+    )
 }
 
 /// A white-to-blue sequential ramp for heatmaps, with whether text on it should be white.
@@ -59,10 +64,26 @@ pub fn blues(t: f64) -> (String, bool) {
     }
     let t = t.clamp(0.0, 1.0);
     // From #f7fbff to #08306b (ColorBrewer Blues end points) through #4292c6.
-    let stops = [(247.0, 251.0, 255.0), (66.0, 146.0, 198.0), (8.0, 48.0, 107.0)];
-    let (a, b, f) = if t < 0.5 { (stops[0], stops[1], t * 2.0) } else { (stops[1], stops[2], (t - 0.5) * 2.0) };
+    let stops = [
+        (247.0, 251.0, 255.0),
+        (66.0, 146.0, 198.0),
+        (8.0, 48.0, 107.0),
+    ];
+    let (a, b, f) = if t < 0.5 {
+        (stops[0], stops[1], t * 2.0)
+    } else {
+        (stops[1], stops[2], (t - 0.5) * 2.0)
+    };
     let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    (format!("#{:02x}{:02x}{:02x}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2)), t > 0.45)
+    (
+        format!(
+            "#{:02x}{:02x}{:02x}",
+            mix(a.0, b.0),
+            mix(a.1, b.1),
+            mix(a.2, b.2)
+        ),
+        t > 0.45,
+    )
 }
 
 /// A linear or logarithmic mapping from a data interval to a pixel interval.
@@ -81,17 +102,43 @@ impl Scale {
         let (d0, d1) = sane_domain(domain);
         // A reversed domain (e.g. categories listed top-down) flips the range.
         if domain.0 > domain.1 {
-            Scale { d0, d1, r0: range.1, r1: range.0, log: false }
+            Scale {
+                d0,
+                d1,
+                r0: range.1,
+                r1: range.0,
+                log: false,
+            }
         } else {
-            Scale { d0, d1, r0: range.0, r1: range.1, log: false }
+            Scale {
+                d0,
+                d1,
+                r0: range.0,
+                r1: range.1,
+                log: false,
+            }
         }
     }
 
     /// A base-10 logarithmic scale over a positive domain.
     pub fn log(domain: (f64, f64), range: (f64, f64)) -> Self {
-        let lo = if domain.0.is_finite() && domain.0 > 0.0 { domain.0 } else { 1e-3 };
-        let hi = if domain.1.is_finite() && domain.1 > lo { domain.1 } else { lo * 10.0 };
-        Scale { d0: lo.log10(), d1: hi.log10(), r0: range.0, r1: range.1, log: true }
+        let lo = if domain.0.is_finite() && domain.0 > 0.0 {
+            domain.0
+        } else {
+            1e-3
+        };
+        let hi = if domain.1.is_finite() && domain.1 > lo {
+            domain.1
+        } else {
+            lo * 10.0
+        };
+        Scale {
+            d0: lo.log10(),
+            d1: hi.log10(),
+            r0: range.0,
+            r1: range.1,
+            log: true,
+        }
     }
 
     /// Whether the scale is logarithmic.
@@ -101,7 +148,11 @@ impl Scale {
 
     /// The data domain (in data units).
     pub fn domain(&self) -> (f64, f64) {
-        if self.log { (10f64.powf(self.d0), 10f64.powf(self.d1)) } else { (self.d0, self.d1) }
+        if self.log {
+            (10f64.powf(self.d0), 10f64.powf(self.d1))
+        } else {
+            (self.d0, self.d1)
+        }
     }
 
     /// The pixel range.
@@ -126,7 +177,11 @@ impl Scale {
     /// Like [`Scale::map`] but clamped to the pixel range.
     pub fn map_clamped(&self, v: f64) -> f64 {
         let p = self.map(v);
-        let (a, b) = if self.r0 < self.r1 { (self.r0, self.r1) } else { (self.r1, self.r0) };
+        let (a, b) = if self.r0 < self.r1 {
+            (self.r0, self.r1)
+        } else {
+            (self.r1, self.r0)
+        };
         if p.is_nan() { p } else { p.clamp(a, b) }
     }
 
@@ -230,11 +285,15 @@ pub fn format_tick(v: f64, step: f64) -> String {
         return "0".into();
     }
     let a = v.abs();
-    if a >= 1e6 || a < 1e-4 {
+    if !(1e-4..1e6).contains(&a) {
         let s = format!("{v:.1e}");
         return s.replace(".0e", "e");
     }
-    let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize + usize::from(frac_digit(step)) };
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10().floor()) as usize + usize::from(frac_digit(step))
+    };
     format!("{v:.*}", decimals.min(6))
 }
 
@@ -248,7 +307,11 @@ fn frac_digit(step: f64) -> bool {
 fn log_ticks(l0: f64, l1: f64) -> Vec<(f64, String)> {
     let (a, b) = (l0.floor() as i32, l1.ceil() as i32);
     let decades = (b - a).max(1);
-    let mults: &[f64] = if decades <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mults: &[f64] = if decades <= 3 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
     let every = ((decades as f64) / 8.0).ceil().max(1.0) as i32;
     let mut out = vec![];
     for e in a..=b {
@@ -282,7 +345,11 @@ pub fn fmt(v: f64) -> String {
         return "–".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "∞".into() } else { "−∞".into() };
+        return if v > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
     }
     if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
         return format!("{v:.3e}");
@@ -342,7 +409,12 @@ mod tests {
         assert!((s.map(0.1) - 100.0).abs() < 1e-9);
         assert!(s.map(-1.0).is_nan());
         let labels: Vec<String> = s.ticks(5).into_iter().map(|t| t.1).collect();
-        assert_eq!(labels, ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2", "5", "10"]);
+        assert_eq!(
+            labels,
+            [
+                "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2", "5", "10"
+            ]
+        );
         let s = Scale::log((1e-6, 0.1), (0.0, 300.0));
         let labels: Vec<String> = s.ticks(5).into_iter().map(|t| t.1).collect();
         assert_eq!(labels, ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1"]);

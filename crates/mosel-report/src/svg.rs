@@ -84,7 +84,10 @@ impl Svg {
 
     /// Like [`Svg::new`] with another CSS class (small inline graphics use `"mini"`).
     pub fn with_class(width: f64, height: f64, class: &str, plot: &str, label: &str) -> Self {
-        let mut s = Svg { buf: String::with_capacity(4096), open: vec![] };
+        let mut s = Svg {
+            buf: String::with_capacity(4096),
+            open: vec![],
+        };
         let _ = write!(
             s.buf,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{}\" data-plot=\"{}\" \
@@ -158,7 +161,14 @@ impl Svg {
     }
 
     /// Writes a `<text>` element; `tooltip` adds a `<title>` (used for truncated labels).
-    pub fn text(&mut self, x: f64, y: f64, text: &str, attrs: &[(&str, Val)], tooltip: Option<&str>) {
+    pub fn text(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: &str,
+        attrs: &[(&str, Val)],
+        tooltip: Option<&str>,
+    ) {
         let _ = write!(self.buf, "<text x=\"{}\" y=\"{}\"", num(x), num(y));
         self.attrs(attrs);
         self.buf.push('>');
@@ -269,6 +279,14 @@ pub fn truncate(s: &str, max_chars: usize) -> (String, bool) {
     (out, true)
 }
 
+/// HTML for `s` cut to `max_chars`, with the full text as a tooltip when cut (escaped).
+pub fn short_html(s: &str, max_chars: usize) -> String {
+    match truncate(s, max_chars) {
+        (shown, true) => format!("<span title=\"{}\">{}</span>", escape(s), escape(&shown)),
+        (shown, false) => escape(&shown),
+    }
+}
+
 /// Estimated rendered width of `s` in pixels at `font_px` in a sans-serif font.
 pub fn text_width(s: &str, font_px: f64) -> f64 {
     s.chars()
@@ -293,7 +311,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{0}\u{1b}"), "a&lt;b&gt;&amp;&quot;c&#39;");
+        assert_eq!(
+            escape("a<b>&\"c'\u{0}\u{1b}"),
+            "a&lt;b&gt;&amp;&quot;c&#39;"
+        );
     }
 
     #[test]

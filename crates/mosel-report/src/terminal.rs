@@ -19,13 +19,17 @@ pub fn use_colour(is_terminal: bool) -> bool {
 /// other metrics, fit time. `colour` adds ANSI colours (best row bold, marks coloured).
 pub fn leaderboard_table(lb: &Leaderboard, colour: bool) -> Table {
     let mut t = Table::new();
-    t.load_style(presets::UTF8_HORIZONTAL_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     if !colour {
         t.force_no_tty();
     } else {
         t.enforce_styling();
     }
-    let level = lb.interval_level.map(|l| format!("{}% CI", fmt(l * 100.0))).unwrap_or_else(|| "interval".into());
+    let level = lb
+        .interval_level
+        .map(|l| format!("{}% CI", fmt(l * 100.0)))
+        .unwrap_or_else(|| "interval".into());
     let mut extra: Vec<&str> = vec![];
     for r in &lb.rows {
         for m in &r.other_metrics {
@@ -39,7 +43,11 @@ pub fn leaderboard_table(lb: &Leaderboard, colour: bool) -> Table {
     let mut header: Vec<Cell> = vec![
         Cell::new("#"),
         Cell::new("candidate"),
-        Cell::new(format!("{} {}", lb.metric, if lb.greater_is_better { "↑" } else { "↓" })),
+        Cell::new(format!(
+            "{} {}",
+            lb.metric,
+            if lb.greater_is_better { "↑" } else { "↓" }
+        )),
         Cell::new("± std"),
         Cell::new(level),
     ];
@@ -54,7 +62,13 @@ pub fn leaderboard_table(lb: &Leaderboard, colour: bool) -> Table {
     for (i, r) in lb.rows.iter().enumerate() {
         let verdict = r.significance.as_ref().map(|s| s.verdict);
         let best = verdict == Some(Verdict::Best);
-        let style = |c: Cell| if colour && best { c.add_attribute(Attribute::Bold) } else { c };
+        let style = |c: Cell| {
+            if colour && best {
+                c.add_attribute(Attribute::Bold)
+            } else {
+                c
+            }
+        };
         let mut row = vec![
             style(Cell::new(i + 1).set_alignment(CellAlignment::Right)),
             style(Cell::new(truncate(&r.name, 40).0)),
@@ -69,11 +83,22 @@ pub fn leaderboard_table(lb: &Leaderboard, colour: bool) -> Table {
         ];
         if has_sig {
             let (sym, _, text) = mark(verdict);
-            let p = r.significance.as_ref().and_then(|s| s.p_value).filter(|p| p.is_finite());
+            let p = r
+                .significance
+                .as_ref()
+                .and_then(|s| s.p_value)
+                .filter(|p| p.is_finite());
             let label = match (verdict, p) {
                 (Some(Verdict::Best), _) => format!("{sym} best"),
                 (_, Some(p)) if p < 0.001 => format!("{sym} {text} (p < 0.001)"),
-                (_, Some(p)) => format!("{sym} {text} (p = {})", if p >= 0.01 { format!("{p:.2}") } else { format!("{p:.3}") }),
+                (_, Some(p)) => format!(
+                    "{sym} {text} (p = {})",
+                    if p >= 0.01 {
+                        format!("{p:.2}")
+                    } else {
+                        format!("{p:.3}")
+                    }
+                ),
                 (_, None) => format!("{sym} {text}"),
             };
             let mut c = Cell::new(label);
@@ -88,11 +113,19 @@ pub fn leaderboard_table(lb: &Leaderboard, colour: bool) -> Table {
             row.push(c);
         }
         for e in &extra {
-            let v = r.other_metrics.iter().find(|m| m.name == *e).map(|m| m.value).unwrap_or(f64::NAN);
+            let v = r
+                .other_metrics
+                .iter()
+                .find(|m| m.name == *e)
+                .map(|m| m.value)
+                .unwrap_or(f64::NAN);
             row.push(Cell::new(fmt(v)).set_alignment(CellAlignment::Right));
         }
         if has_time {
-            row.push(Cell::new(r.fit_time_s.map(fmt_seconds).unwrap_or_else(|| "–".into())).set_alignment(CellAlignment::Right));
+            row.push(
+                Cell::new(r.fit_time_s.map(fmt_seconds).unwrap_or_else(|| "–".into()))
+                    .set_alignment(CellAlignment::Right),
+            );
         }
         t.add_row(row);
     }
@@ -113,7 +146,10 @@ mod tests {
             ci_low: mean - 0.02,
             ci_high: mean + 0.02,
             fold_scores: vec![],
-            significance: Some(Significance { verdict: v, p_value: p }),
+            significance: Some(Significance {
+                verdict: v,
+                p_value: p,
+            }),
             fit_time_s: Some(0.25),
             other_metrics: vec![],
         }

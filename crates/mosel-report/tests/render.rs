@@ -34,8 +34,18 @@ fn plot_ids(html: &str) -> Vec<String> {
 fn check_page(html: &str, expected: &[&str]) {
     // Self-contained: no scripts, no external resources, no links out.
     assert!(!html.contains("<script"), "report must not contain scripts");
-    for bad in ["src=", "<link", "@import", "url(http", "href=\"http", "@font-face"] {
-        assert!(!html.contains(bad), "report refers to an external resource: {bad}");
+    for bad in [
+        "src=",
+        "<link",
+        "@import",
+        "url(http",
+        "href=\"http",
+        "@font-face",
+    ] {
+        assert!(
+            !html.contains(bad),
+            "report refers to an external resource: {bad}"
+        );
     }
     let ids = plot_ids(html);
     for e in expected {
@@ -43,16 +53,29 @@ fn check_page(html: &str, expected: &[&str]) {
     }
     for s in svgs(html) {
         // Each SVG is well-formed XML (escaping works) and has no NaN coordinates.
-        let doc = roxmltree::Document::parse(s).unwrap_or_else(|e| panic!("malformed SVG ({e}): {}", &s[..s.len().min(300)]));
+        let doc = roxmltree::Document::parse(s)
+            .unwrap_or_else(|e| panic!("malformed SVG ({e}): {}", &s[..s.len().min(300)]));
         for n in doc.descendants().filter(|n| n.is_element()) {
             for a in n.attributes() {
                 let v = a.value();
-                assert!(!v.contains("NaN") && !v.contains("inf"), "non-finite attribute {}={v}", a.name());
+                assert!(
+                    !v.contains("NaN") && !v.contains("inf"),
+                    "non-finite attribute {}={v}",
+                    a.name()
+                );
             }
         }
         // Non-empty: a plot draws more than its frame.
         if s.contains("class=\"plot\"") {
-            let shapes = doc.descendants().filter(|n| matches!(n.tag_name().name(), "path" | "circle" | "rect" | "line" | "polyline")).count();
+            let shapes = doc
+                .descendants()
+                .filter(|n| {
+                    matches!(
+                        n.tag_name().name(),
+                        "path" | "circle" | "rect" | "line" | "polyline"
+                    )
+                })
+                .count();
             assert!(shapes >= 3, "empty plot: {}", &s[..s.len().min(200)]);
         }
     }
@@ -61,9 +84,17 @@ fn check_page(html: &str, expected: &[&str]) {
 /// Asserts two pages are equal, printing only the neighbourhood of the first difference.
 fn assert_same(a: &str, b: &str, what: &str) {
     if a != b {
-        let i = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let i = a
+            .bytes()
+            .zip(b.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
         let lo = a.floor_char_boundary(i.saturating_sub(150));
-        panic!("{what}: pages differ at byte {i}:\n{}\n---\n{}", &a[lo..a.ceil_char_boundary((i + 150).min(a.len()))], &b[b.floor_char_boundary(lo)..b.ceil_char_boundary((i + 150).min(b.len()))]);
+        panic!(
+            "{what}: pages differ at byte {i}:\n{}\n---\n{}",
+            &a[lo..a.ceil_char_boundary((i + 150).min(a.len()))],
+            &b[b.floor_char_boundary(lo)..b.ceil_char_boundary((i + 150).min(b.len()))]
+        );
     }
 }
 
@@ -80,9 +111,27 @@ fn binary_fixture_renders_every_plot() {
     assert!(html.contains("overfitting gap at epoch 28"));
     assert!(html.contains("@media print"));
     // Learning curves exist for both fits, and all 8 optimizers are in the legend.
-    assert_eq!(plot_ids(&html).iter().filter(|p| *p == "learning-curve").count(), 2);
-    for o in ["GD (full batch)", "SGD", "Momentum", "Nesterov", "Adam", "AdamW", "RMSprop", "Adagrad"] {
-        assert!(html.contains(&format!(">{o}</text>")), "{o} missing from the legend");
+    assert_eq!(
+        plot_ids(&html)
+            .iter()
+            .filter(|p| *p == "learning-curve")
+            .count(),
+        2
+    );
+    for o in [
+        "GD (full batch)",
+        "SGD",
+        "Momentum",
+        "Nesterov",
+        "Adam",
+        "AdamW",
+        "RMSprop",
+        "Adagrad",
+    ] {
+        assert!(
+            html.contains(&format!(">{o}</text>")),
+            "{o} missing from the legend"
+        );
     }
 }
 
@@ -130,7 +179,10 @@ fn edge_cases_render_with_notes() {
     // Notes instead of broken plots.
     assert!(html.contains("No epochs were recorded"), "0 epochs");
     assert!(html.contains("the fit diverged"), "all-NaN history");
-    assert!(html.contains("differ in length (50 vs 49)"), "mismatched ROC");
+    assert!(
+        html.contains("differ in length (50 vs 49)"),
+        "mismatched ROC"
+    );
     assert!(html.contains("Only the first 8 of 10 ROC curves"));
     assert!(html.contains("Only the first 6 of 7 learning curves"));
     assert!(html.contains("cannot be stated"), "no validation split");
@@ -138,9 +190,15 @@ fn edge_cases_render_with_notes() {
     assert!(html.contains("histogram(s) skipped"));
     assert!(html.contains("beyond the first 40"));
     assert!(html.contains("Precision–recall curve “empty” skipped"));
-    assert!(html.contains("Every 3rd label shown"), "100 classes thin their labels");
+    assert!(
+        html.contains("Every 3rd label shown"),
+        "100 classes thin their labels"
+    );
     assert!(html.contains("No parameter importances"));
-    assert!(html.contains("of 9999 rows drawn"), "thinned scatter (one NaN row dropped)");
+    assert!(
+        html.contains("of 9999 rows drawn"),
+        "thinned scatter (one NaN row dropped)"
+    );
     // 100 × 100 confusion matrix: no per-cell numbers, but tooltips on non-zero cells.
     assert!(html.contains("true: c1\npredicted: c1"));
     // The page stays a sensible size even with 10 000 regression rows and 100 classes.
@@ -150,9 +208,22 @@ fn edge_cases_render_with_notes() {
 #[test]
 fn one_class_and_empty_inputs_render() {
     let html = render_html(&one_class_input());
-    check_page(&html, &["fold-scores", "confusion-counts", "confusion-normalized", "roc"]);
+    check_page(
+        &html,
+        &[
+            "fold-scores",
+            "confusion-counts",
+            "confusion-normalized",
+            "roc",
+        ],
+    );
     assert!(html.contains("100%"));
-    let empty = ReportInput::new(Header { dataset: "d".into(), task: "binary".into(), mosel_version: "0.1.0".into(), ..Header::default() });
+    let empty = ReportInput::new(Header {
+        dataset: "d".into(),
+        task: "binary".into(),
+        mosel_version: "0.1.0".into(),
+        ..Header::default()
+    });
     let html = render_html(&empty);
     check_page(&html, &[]);
     assert!(html.contains("No leaderboard in these results"));
@@ -164,8 +235,17 @@ fn one_class_and_empty_inputs_render() {
 #[test]
 fn malformed_shapes_are_notes_not_panics() {
     let mut input = one_class_input();
-    input.confusion = Some(ConfusionMatrix { name: "bad".into(), labels: vec!["a".into(), "b".into()], counts: vec![vec![1.0, 2.0], vec![3.0]] });
-    input.regression = Some(RegressionDiagnostics { name: "r".into(), actual: vec![1.0, 2.0], predicted: vec![1.0], metrics: vec![] });
+    input.confusion = Some(ConfusionMatrix {
+        name: "bad".into(),
+        labels: vec!["a".into(), "b".into()],
+        counts: vec![vec![1.0, 2.0], vec![3.0]],
+    });
+    input.regression = Some(RegressionDiagnostics {
+        name: "r".into(),
+        actual: vec![1.0, 2.0],
+        predicted: vec![1.0],
+        metrics: vec![],
+    });
     let html = render_html(&input);
     assert!(html.contains("should be 2 × 2"));
     assert!(html.contains("2 actual values but 1 predictions"));
@@ -178,36 +258,61 @@ fn truncated_file_is_a_clear_error() {
     let e = from_json_str(cut).unwrap_err();
     assert!(matches!(e, ReportError::Truncated { .. }), "{e:?}");
     assert!(e.to_string().contains("truncated"), "{e}");
-    assert!(matches!(from_json_str("").unwrap_err(), ReportError::Truncated { .. }));
+    assert!(matches!(
+        from_json_str("").unwrap_err(),
+        ReportError::Truncated { .. }
+    ));
 }
 
 #[test]
 fn invalid_json_is_a_clear_error() {
     let e = from_json_str("{\"format\": \"mosel-report\", oops}").unwrap_err();
-    assert!(matches!(e, ReportError::InvalidJson { line: 1, .. }), "{e:?}");
+    assert!(
+        matches!(e, ReportError::InvalidJson { line: 1, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("not valid JSON"), "{e}");
 }
 
 #[test]
 fn other_versions_and_documents_are_rejected_by_name() {
-    let e = from_json_str(r#"{"format": "mosel-report", "format_version": 2, "header": {"mosel_version": "0.7.0"}}"#).unwrap_err();
+    let e = from_json_str(
+        r#"{"format": "mosel-report", "format_version": 2, "header": {"mosel_version": "0.7.0"}}"#,
+    )
+    .unwrap_err();
     match &e {
-        ReportError::UnsupportedVersion { found: 2, supported: 1, written_by: Some(v) } => assert_eq!(v, "0.7.0"),
+        ReportError::UnsupportedVersion {
+            found: 2,
+            supported: 1,
+            written_by: Some(v),
+        } => assert_eq!(v, "0.7.0"),
         other => panic!("{other:?}"),
     }
     let msg = e.to_string();
-    assert!(msg.contains("mosel 0.7.0") && msg.contains("version 2") && msg.contains("reads version 1"), "{msg}");
-    let e = from_json_str(r#"{"format": "mosel-select-results", "format_version": 1}"#).unwrap_err();
-    assert!(matches!(&e, ReportError::NotAReport { found: Some(f), .. } if f == "mosel-select-results"), "{e:?}");
+    assert!(
+        msg.contains("mosel 0.7.0") && msg.contains("version 2") && msg.contains("reads version 1"),
+        "{msg}"
+    );
+    let e =
+        from_json_str(r#"{"format": "mosel-select-results", "format_version": 1}"#).unwrap_err();
+    assert!(
+        matches!(&e, ReportError::NotAReport { found: Some(f), .. } if f == "mosel-select-results"),
+        "{e:?}"
+    );
     let e = from_json_str("[1, 2, 3]").unwrap_err();
-    assert!(matches!(e, ReportError::NotAReport { found: None, .. }), "{e:?}");
+    assert!(
+        matches!(e, ReportError::NotAReport { found: None, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("no \"format\" field"));
 }
 
 #[test]
 fn wrong_field_types_are_schema_errors() {
-    let e = from_json_str(r#"{"format": "mosel-report", "format_version": 1, "header": {"dataset": 3, "task": "binary", "mosel_version": "0.1.0"}}"#)
-        .unwrap_err();
+    let e = from_json_str(
+        r#"{"format": "mosel-report", "format_version": 1, "header": {"dataset": 3, "task": "binary", "mosel_version": "0.1.0"}}"#,
+    )
+    .unwrap_err();
     assert!(matches!(e, ReportError::Schema { .. }), "{e:?}");
     assert!(e.to_string().contains("invalid type"), "{e}");
     let e = from_json_str(r#"{"format": "mosel-report", "header": {}}"#).unwrap_err();

@@ -14,7 +14,9 @@ pub const MAX_CURVE_POINTS: usize = 2000;
 
 fn check_lengths(what: &str, name: &str, a: usize, b: usize, notes: &mut Vec<String>) -> bool {
     if a != b {
-        notes.push(format!("{what} “{name}” skipped: its two coordinate lists differ in length ({a} vs {b})."));
+        notes.push(format!(
+            "{what} “{name}” skipped: its two coordinate lists differ in length ({a} vs {b})."
+        ));
         false
     } else if a == 0 {
         notes.push(format!("{what} “{name}” skipped: it has no points."));
@@ -31,10 +33,16 @@ fn notes_html(notes: &[String]) -> String {
 /// ROC curves of the best candidates on one chart.
 pub fn roc(ids: &Ids, curves: &[RocCurve]) -> String {
     let mut notes = vec![];
-    let usable: Vec<&RocCurve> =
-        curves.iter().filter(|c| check_lengths("ROC curve", &c.name, c.fpr.len(), c.tpr.len(), &mut notes)).take(MAX_SERIES).collect();
+    let usable: Vec<&RocCurve> = curves
+        .iter()
+        .filter(|c| check_lengths("ROC curve", &c.name, c.fpr.len(), c.tpr.len(), &mut notes))
+        .take(MAX_SERIES)
+        .collect();
     if curves.len() > MAX_SERIES {
-        notes.push(format!("Only the first {MAX_SERIES} of {} ROC curves are drawn.", curves.len()));
+        notes.push(format!(
+            "Only the first {MAX_SERIES} of {} ROC curves are drawn.",
+            curves.len()
+        ));
     }
     if usable.is_empty() {
         return notes_html(&notes);
@@ -79,11 +87,22 @@ pub fn pr(ids: &Ids, curves: &[PrCurve]) -> String {
     let mut notes = vec![];
     let usable: Vec<&PrCurve> = curves
         .iter()
-        .filter(|c| check_lengths("Precision–recall curve", &c.name, c.recall.len(), c.precision.len(), &mut notes))
+        .filter(|c| {
+            check_lengths(
+                "Precision–recall curve",
+                &c.name,
+                c.recall.len(),
+                c.precision.len(),
+                &mut notes,
+            )
+        })
         .take(MAX_SERIES)
         .collect();
     if curves.len() > MAX_SERIES {
-        notes.push(format!("Only the first {MAX_SERIES} of {} precision–recall curves are drawn.", curves.len()));
+        notes.push(format!(
+            "Only the first {MAX_SERIES} of {} precision–recall curves are drawn.",
+            curves.len()
+        ));
     }
     if usable.is_empty() {
         return notes_html(&notes);
@@ -99,9 +118,15 @@ pub fn pr(ids: &Ids, curves: &[PrCurve]) -> String {
             LegendItem::line(l, scale::colour(i), scale::dash(i))
         })
         .collect();
-    let prevalence = usable.iter().find_map(|c| c.prevalence.filter(|p| p.is_finite()));
+    let prevalence = usable
+        .iter()
+        .find_map(|c| c.prevalence.filter(|p| p.is_finite()));
     if let Some(p) = prevalence {
-        legend.push(LegendItem::line(format!("chance (prevalence {})", fmt(p)), "#888888", "4 4"));
+        legend.push(LegendItem::line(
+            format!("chance (prevalence {})", fmt(p)),
+            "#888888",
+            "4 4",
+        ));
     }
     let mut ch = Chart::new(
         ids,
@@ -139,25 +164,73 @@ pub fn confusion(cm: &ConfusionMatrix) -> String {
             "Confusion matrix of “{}” skipped: it should be {n} × {n} for {n} labels but has {} rows of lengths {}.",
             cm.name,
             cm.counts.len(),
-            cm.counts.iter().map(|r| r.len().to_string()).collect::<Vec<_>>().join(", ")
+            cm.counts
+                .iter()
+                .map(|r| r.len().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
-    let row_sums: Vec<f64> = cm.counts.iter().map(|r| r.iter().filter(|v| v.is_finite()).sum()).collect();
-    let max = cm.counts.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
-    let counts = heatmap(cm, "confusion-counts", "confusion matrix, counts", |t, p| {
-        let v = cm.counts[t][p];
-        let shown = if v.is_finite() { fmt_count(v) } else { "–".into() };
-        (if max > 0.0 { v / max } else { 0.0 }, shown, v)
-    });
-    let normed = heatmap(cm, "confusion-normalized", "confusion matrix, normalised over true classes", |t, p| {
-        let v = cm.counts[t][p];
-        let f = if row_sums[t] > 0.0 { v / row_sums[t] } else { f64::NAN };
-        let shown = if f.is_finite() { format!("{:.0}%", f * 100.0) } else { "–".into() };
-        (f, shown, v)
-    });
+    let row_sums: Vec<f64> = cm
+        .counts
+        .iter()
+        .map(|r| r.iter().filter(|v| v.is_finite()).sum())
+        .collect();
+    let max = cm
+        .counts
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let counts = heatmap(
+        cm,
+        "confusion-counts",
+        "confusion matrix, counts",
+        |t, p| {
+            let v = cm.counts[t][p];
+            let shown = if v.is_finite() {
+                fmt_count(v)
+            } else {
+                "–".into()
+            };
+            (if max > 0.0 { v / max } else { 0.0 }, shown, v)
+        },
+    );
+    let normed = heatmap(
+        cm,
+        "confusion-normalized",
+        "confusion matrix, normalised over true classes",
+        |t, p| {
+            let v = cm.counts[t][p];
+            let f = if row_sums[t] > 0.0 {
+                v / row_sums[t]
+            } else {
+                f64::NAN
+            };
+            let shown = if f.is_finite() {
+                format!("{:.0}%", f * 100.0)
+            } else {
+                "–".into()
+            };
+            (f, shown, v)
+        },
+    );
     let total: f64 = row_sums.iter().sum();
-    let correct: f64 = (0..n).map(|i| cm.counts[i][i]).filter(|v| v.is_finite()).sum();
-    let acc = if total > 0.0 { format!(" Accuracy {} ({} of {}).", fmt(correct / total), fmt_count(correct), fmt_count(total)) } else { String::new() };
+    let correct: f64 = (0..n)
+        .map(|i| cm.counts[i][i])
+        .filter(|v| v.is_finite())
+        .sum();
+    let acc = if total > 0.0 {
+        format!(
+            " Accuracy {} ({} of {}).",
+            fmt(correct / total),
+            fmt_count(correct),
+            fmt_count(total)
+        )
+    } else {
+        String::new()
+    };
     let cap_counts = format!(
         "Rows are the true class, columns the prediction, for {} (out-of-fold).{} Hover a cell for details.",
         escape(&cm.name),
@@ -173,16 +246,28 @@ pub fn confusion(cm: &ConfusionMatrix) -> String {
 }
 
 fn fmt_count(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 && v.abs() < 1e15 { format!("{}", v.round() as i64) } else { fmt(v) }
+    if (v - v.round()).abs() < 1e-9 && v.abs() < 1e15 {
+        format!("{}", v.round() as i64)
+    } else {
+        fmt(v)
+    }
 }
 
-fn heatmap(cm: &ConfusionMatrix, plot: &str, aria: &str, cell: impl Fn(usize, usize) -> (f64, String, f64)) -> String {
+fn heatmap(
+    cm: &ConfusionMatrix,
+    plot: &str,
+    aria: &str,
+    cell: impl Fn(usize, usize) -> (f64, String, f64),
+) -> String {
     let n = cm.labels.len();
     let size = (440.0 / n as f64).clamp(4.0, 64.0);
     let label_chars = if size >= 14.0 { 16 } else { 12 };
     let every = (12.0 / size).ceil().max(1.0) as usize;
     let shown: Vec<(String, bool)> = cm.labels.iter().map(|l| truncate(l, label_chars)).collect();
-    let lw = shown.iter().map(|(s, _)| text_width(s, 11.0)).fold(0.0, f64::max);
+    let lw = shown
+        .iter()
+        .map(|(s, _)| text_width(s, 11.0))
+        .fold(0.0, f64::max);
     let left = 22.0 + lw + 8.0;
     let top = 10.0;
     let grid = size * n as f64;
@@ -192,26 +277,54 @@ fn heatmap(cm: &ConfusionMatrix, plot: &str, aria: &str, cell: impl Fn(usize, us
     let height = top + grid + bottom_labels + 22.0;
     let mut s = Svg::new(width, height, plot, aria);
     // Zero-valued cells share one background rectangle; only non-zero cells are drawn.
-    s.elem("rect", &[("x", left.into()), ("y", top.into()), ("width", grid.into()), ("height", grid.into()), ("fill", blues(0.0).0.into())]);
+    s.elem(
+        "rect",
+        &[
+            ("x", left.into()),
+            ("y", top.into()),
+            ("width", grid.into()),
+            ("height", grid.into()),
+            ("fill", blues(0.0).0.into()),
+        ],
+    );
     let show_text = size >= 26.0;
     let font = (size * 0.3).clamp(9.0, 13.0);
     for t in 0..n {
         for p in 0..n {
             let (f, text, raw) = cell(t, p);
             let (x, y) = (left + p as f64 * size, top + t as f64 * size);
-            let tip = format!("true: {}\npredicted: {}\n{} (count {})", cm.labels[t], cm.labels[p], text, fmt_count(raw));
+            let tip = format!(
+                "true: {}\npredicted: {}\n{} (count {})",
+                cm.labels[t],
+                cm.labels[p],
+                text,
+                fmt_count(raw)
+            );
             let (fill, white) = blues(f);
             if raw != 0.0 || !f.is_finite() {
                 s.elem_titled(
                     "rect",
-                    &[("x", x.into()), ("y", y.into()), ("width", size.into()), ("height", size.into()), ("fill", fill.into())],
+                    &[
+                        ("x", x.into()),
+                        ("y", y.into()),
+                        ("width", size.into()),
+                        ("height", size.into()),
+                        ("fill", fill.into()),
+                    ],
                     &tip,
                 );
             } else if show_text {
                 // Give zero cells a tooltip too when cells are big enough to point at.
                 s.elem_titled(
                     "rect",
-                    &[("x", x.into()), ("y", y.into()), ("width", size.into()), ("height", size.into()), ("fill", "none".into()), ("pointer-events", "all".into())],
+                    &[
+                        ("x", x.into()),
+                        ("y", y.into()),
+                        ("width", size.into()),
+                        ("height", size.into()),
+                        ("fill", "none".into()),
+                        ("pointer-events", "all".into()),
+                    ],
                     &tip,
                 );
             }
@@ -220,7 +333,12 @@ fn heatmap(cm: &ConfusionMatrix, plot: &str, aria: &str, cell: impl Fn(usize, us
                     x + size / 2.0,
                     y + size / 2.0 + font * 0.35,
                     &text,
-                    &[("text-anchor", "middle".into()), ("font-size", font.into()), ("fill", if white { "#ffffff" } else { "#1d2733" }.into()), ("class", "cell".into())],
+                    &[
+                        ("text-anchor", "middle".into()),
+                        ("font-size", font.into()),
+                        ("fill", if white { "#ffffff" } else { "#1d2733" }.into()),
+                        ("class", "cell".into()),
+                    ],
                     None,
                 );
             }
@@ -230,48 +348,128 @@ fn heatmap(cm: &ConfusionMatrix, plot: &str, aria: &str, cell: impl Fn(usize, us
     if n <= 60 {
         for i in 0..n {
             let (x, y) = (left + i as f64 * size, top + i as f64 * size);
-            s.elem("rect", &[("x", x.into()), ("y", y.into()), ("width", size.into()), ("height", size.into()), ("class", "diag".into())]);
+            s.elem(
+                "rect",
+                &[
+                    ("x", x.into()),
+                    ("y", y.into()),
+                    ("width", size.into()),
+                    ("height", size.into()),
+                    ("class", "diag".into()),
+                ],
+            );
         }
     }
-    s.elem("rect", &[("x", left.into()), ("y", top.into()), ("width", grid.into()), ("height", grid.into()), ("class", "hmframe".into())]);
+    s.elem(
+        "rect",
+        &[
+            ("x", left.into()),
+            ("y", top.into()),
+            ("width", grid.into()),
+            ("height", grid.into()),
+            ("class", "hmframe".into()),
+        ],
+    );
     for (i, (lab, cut)) in shown.iter().enumerate() {
         if i % every != 0 {
             continue;
         }
         let c = top + (i as f64 + 0.5) * size;
-        s.text(left - 6.0, c + 4.0, lab, &[("text-anchor", "end".into())], cut.then_some(cm.labels[i].as_str()));
+        s.text(
+            left - 6.0,
+            c + 4.0,
+            lab,
+            &[("text-anchor", "end".into())],
+            cut.then_some(cm.labels[i].as_str()),
+        );
         let cx = left + (i as f64 + 0.5) * size;
         s.text(
             0.0,
             0.0,
             lab,
-            &[("text-anchor", "end".into()), ("transform", format!("translate({} {}) rotate(-40)", num(cx + 3.0), num(top + grid + 12.0)).into())],
+            &[
+                ("text-anchor", "end".into()),
+                (
+                    "transform",
+                    format!(
+                        "translate({} {}) rotate(-40)",
+                        num(cx + 3.0),
+                        num(top + grid + 12.0)
+                    )
+                    .into(),
+                ),
+            ],
             cut.then_some(cm.labels[i].as_str()),
         );
     }
-    s.text(12.0, top + grid / 2.0, "True class", &[("class", "al".into()), ("text-anchor", "middle".into()), ("transform", format!("rotate(-90 12 {})", num(top + grid / 2.0)).into())], None);
-    s.text(left + grid / 2.0, height - 6.0, "Predicted class", &[("class", "al".into()), ("text-anchor", "middle".into())], None);
+    s.text(
+        12.0,
+        top + grid / 2.0,
+        "True class",
+        &[
+            ("class", "al".into()),
+            ("text-anchor", "middle".into()),
+            (
+                "transform",
+                format!("rotate(-90 12 {})", num(top + grid / 2.0)).into(),
+            ),
+        ],
+        None,
+    );
+    s.text(
+        left + grid / 2.0,
+        height - 6.0,
+        "Predicted class",
+        &[("class", "al".into()), ("text-anchor", "middle".into())],
+        None,
+    );
     // Colour bar.
     let bx = left + grid + 18.0;
     for k in 0..20 {
         let f = 1.0 - k as f64 / 19.0;
         s.elem(
             "rect",
-            &[("x", bx.into()), ("y", (top + grid * k as f64 / 20.0).into()), ("width", bar_w.into()), ("height", (grid / 20.0 + 0.5).into()), ("fill", blues(f).0.into())],
+            &[
+                ("x", bx.into()),
+                ("y", (top + grid * k as f64 / 20.0).into()),
+                ("width", bar_w.into()),
+                ("height", (grid / 20.0 + 0.5).into()),
+                ("fill", blues(f).0.into()),
+            ],
         );
     }
-    s.elem("rect", &[("x", bx.into()), ("y", top.into()), ("width", bar_w.into()), ("height", grid.into()), ("class", "hmframe".into())]);
+    s.elem(
+        "rect",
+        &[
+            ("x", bx.into()),
+            ("y", top.into()),
+            ("width", bar_w.into()),
+            ("height", grid.into()),
+            ("class", "hmframe".into()),
+        ],
+    );
     let (hi, lo) = if plot.ends_with("normalized") {
         ("100%".to_string(), "0%".to_string())
     } else {
-        let max = cm.counts.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let max = cm
+            .counts
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
         (fmt_count(max), "0".to_string())
     };
     s.text(bx + bar_w + 4.0, top + 9.0, &hi, &[], None);
     s.text(bx + bar_w + 4.0, top + grid, &lo, &[], None);
     let mut out = s.finish();
     if every > 1 {
-        let _ = write!(out, "<p class=\"cap\">Every {}{} label shown; hover cells for class names.</p>", every, ordinal(every));
+        let _ = write!(
+            out,
+            "<p class=\"cap\">Every {}{} label shown; hover cells for class names.</p>",
+            every,
+            ordinal(every)
+        );
     }
     out
 }
@@ -290,11 +488,22 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
     let mut notes = vec![];
     let usable: Vec<&CalibrationCurve> = curves
         .iter()
-        .filter(|c| check_lengths("Calibration curve", &c.name, c.prob_pred.len(), c.prob_true.len(), &mut notes))
+        .filter(|c| {
+            check_lengths(
+                "Calibration curve",
+                &c.name,
+                c.prob_pred.len(),
+                c.prob_true.len(),
+                &mut notes,
+            )
+        })
         .take(MAX_SERIES)
         .collect();
     if curves.len() > MAX_SERIES {
-        notes.push(format!("Only the first {MAX_SERIES} of {} calibration curves are drawn.", curves.len()));
+        notes.push(format!(
+            "Only the first {MAX_SERIES} of {} calibration curves are drawn.",
+            curves.len()
+        ));
     }
     if usable.is_empty() {
         return notes_html(&notes);
@@ -310,7 +519,11 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
             if let Some(b) = c.brier.filter(|v| v.is_finite()) {
                 extra.push(format!("Brier {}", fmt(b)));
             }
-            let l = if extra.is_empty() { c.name.clone() } else { format!("{} ({})", c.name, extra.join(", ")) };
+            let l = if extra.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{} ({})", c.name, extra.join(", "))
+            };
             LegendItem::line(l, scale::colour(i), scale::dash(i))
         })
         .chain([LegendItem::line("perfectly calibrated", "#888888", "4 4")])
@@ -327,11 +540,31 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
     );
     ch.diagonal("#888888", "4 4");
     for (i, c) in usable.iter().enumerate() {
-        ch.line(&c.prob_pred, &c.prob_true, scale::colour(i), scale::dash(i), 2.0);
+        ch.line(
+            &c.prob_pred,
+            &c.prob_true,
+            scale::colour(i),
+            scale::dash(i),
+            2.0,
+        );
         let name = c.name.clone();
         let (pp, pt) = (c.prob_pred.clone(), c.prob_true.clone());
-        let tip = move |k: usize| format!("{name}\nmean predicted {}\nobserved {}", fmt(pp[k]), fmt(pt[k]));
-        ch.dots(&c.prob_pred, &c.prob_true, scale::colour(i), 3.5, false, 1.0, Some(&tip));
+        let tip = move |k: usize| {
+            format!(
+                "{name}\nmean predicted {}\nobserved {}",
+                fmt(pp[k]),
+                fmt(pt[k])
+            )
+        };
+        ch.dots(
+            &c.prob_pred,
+            &c.prob_true,
+            scale::colour(i),
+            3.5,
+            false,
+            1.0,
+            Some(&tip),
+        );
     }
     let svg = ch.finish();
     // Histogram panel: one step outline per curve that has a histogram.
@@ -341,20 +574,48 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
         .filter_map(|(i, c)| c.histogram.as_ref().map(|h| (i, h)))
         .filter(|(_, h)| h.edges.len() == h.counts.len() + 1 && !h.counts.is_empty())
         .collect();
-    let bad_hist = usable.iter().filter(|c| c.histogram.as_ref().is_some_and(|h| h.edges.len() != h.counts.len() + 1)).count();
+    let bad_hist = usable
+        .iter()
+        .filter(|c| {
+            c.histogram
+                .as_ref()
+                .is_some_and(|h| h.edges.len() != h.counts.len() + 1)
+        })
+        .count();
     if bad_hist > 0 {
-        notes.push(format!("{bad_hist} histogram(s) skipped: edges must be one more than counts."));
+        notes.push(format!(
+            "{bad_hist} histogram(s) skipped: edges must be one more than counts."
+        ));
     }
     let mut hist_svg = String::new();
     if !hists.is_empty() {
-        let maxc = hists.iter().flat_map(|(_, h)| h.counts.iter()).copied().max().unwrap_or(1).max(1) as f64;
-        let x0 = hists.iter().map(|(_, h)| h.edges[0]).fold(f64::INFINITY, f64::min).min(0.0);
-        let x1 = hists.iter().map(|(_, h)| *h.edges.last().unwrap()).fold(f64::NEG_INFINITY, f64::max).max(1.0);
+        let maxc = hists
+            .iter()
+            .flat_map(|(_, h)| h.counts.iter())
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        let x0 = hists
+            .iter()
+            .map(|(_, h)| h.edges[0])
+            .fold(f64::INFINITY, f64::min)
+            .min(0.0);
+        let x1 = hists
+            .iter()
+            .map(|(_, h)| *h.edges.last().unwrap())
+            .fold(f64::NEG_INFINITY, f64::max)
+            .max(1.0);
         let single = hists.len() == 1;
         let legend: Vec<LegendItem> = if single {
             vec![]
         } else {
-            hists.iter().map(|(i, _)| LegendItem::with(usable[*i].name.clone(), scale::colour(*i), Swatch::Line)).collect()
+            hists
+                .iter()
+                .map(|(i, _)| {
+                    LegendItem::with(usable[*i].name.clone(), scale::colour(*i), Swatch::Line)
+                })
+                .collect()
         };
         let mut hc = Chart::new(
             ids,
@@ -375,8 +636,20 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
                     if a.is_finite() && b.is_finite() && cnt > 0 {
                         hc.svg.elem_titled(
                             "rect",
-                            &[("x", (a + 0.5).into()), ("y", y1.into()), ("width", (b - a - 1.0).max(0.5).into()), ("height", (y0 - y1).into()), ("fill", col.into()), ("fill-opacity", 0.55.into())],
-                            &format!("[{}, {}): {} predictions", fmt(h.edges[k]), fmt(h.edges[k + 1]), cnt),
+                            &[
+                                ("x", (a + 0.5).into()),
+                                ("y", y1.into()),
+                                ("width", (b - a - 1.0).max(0.5).into()),
+                                ("height", (y0 - y1).into()),
+                                ("fill", col.into()),
+                                ("fill-opacity", 0.55.into()),
+                            ],
+                            &format!(
+                                "[{}, {}): {} predictions",
+                                fmt(h.edges[k]),
+                                fmt(h.edges[k + 1]),
+                                cnt
+                            ),
                         );
                     }
                 }

@@ -29,7 +29,12 @@ pub fn figure(title: &str, caption: &str, body: &str) -> String {
 
 /// A figure whose caption contains trusted HTML.
 pub fn figure_html(title: &str, caption_html: &str, body: &str) -> String {
-    format!("<figure><h3>{}</h3><p class=\"cap\">{}</p>{}</figure>", escape(title), caption_html, body)
+    format!(
+        "<figure><h3>{}</h3><p class=\"cap\">{}</p>{}</figure>",
+        escape(title),
+        caption_html,
+        body
+    )
 }
 
 /// A short note shown in place of a missing or unusable plot.
@@ -44,7 +49,10 @@ pub fn thin_pairs(xs: &[f64], ys: &[f64], max: usize) -> (Vec<f64>, Vec<f64>) {
     let step = n.div_ceil(max.max(1)).max(1);
     let mut a = Vec::with_capacity(n / step + 1);
     let mut b = Vec::with_capacity(n / step + 1);
-    for i in (0..n).step_by(step).chain((n > 0 && (n - 1) % step != 0).then_some(n - 1)) {
+    for i in (0..n)
+        .step_by(step)
+        .chain((n > 0 && !(n - 1).is_multiple_of(step)).then_some(n - 1))
+    {
         a.push(xs[i]);
         b.push(ys[i]);
     }
@@ -59,7 +67,11 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let i = pos.floor() as usize;
     let f = pos - i as f64;
-    if i + 1 < sorted.len() { sorted[i] + (sorted[i + 1] - sorted[i]) * f } else { sorted[i] }
+    if i + 1 < sorted.len() {
+        sorted[i] + (sorted[i + 1] - sorted[i]) * f
+    } else {
+        sorted[i]
+    }
 }
 
 /// The finite values of a slice, sorted.

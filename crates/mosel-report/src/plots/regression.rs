@@ -21,7 +21,13 @@ pub fn regression(ids: &Ids, r: &RegressionDiagnostics) -> String {
             r.predicted.len()
         ));
     }
-    let pairs: Vec<(f64, f64)> = r.actual.iter().zip(&r.predicted).map(|(&a, &p)| (a, p)).filter(|(a, p)| a.is_finite() && p.is_finite()).collect();
+    let pairs: Vec<(f64, f64)> = r
+        .actual
+        .iter()
+        .zip(&r.predicted)
+        .map(|(&a, &p)| (a, p))
+        .filter(|(a, p)| a.is_finite() && p.is_finite())
+        .collect();
     if pairs.is_empty() {
         return note("The regression results have no finite (actual, predicted) pairs to plot.");
     }
@@ -42,7 +48,10 @@ pub fn regression(ids: &Ids, r: &RegressionDiagnostics) -> String {
         440.0,
         Axis::linear("Actual", dom).ticks(5),
         Axis::linear("Predicted", dom).ticks(5),
-        &[LegendItem::with("row (out-of-fold)", scale::colour(0), Swatch::Dot), LegendItem::line("perfect prediction", "#888888", "4 4")],
+        &[
+            LegendItem::with("row (out-of-fold)", scale::colour(0), Swatch::Dot),
+            LegendItem::line("perfect prediction", "#888888", "4 4"),
+        ],
     );
     c1.diagonal("#888888", "4 4");
     c1.dots(&ta, &tp, scale::colour(0), 2.6, false, alpha, None);
@@ -63,7 +72,10 @@ pub fn regression(ids: &Ids, r: &RegressionDiagnostics) -> String {
         440.0,
         Axis::linear("Predicted", nice_domain(extent(&pred).unwrap(), 0.03, 5)).ticks(5),
         Axis::linear("Residual (actual − predicted)", rdom).ticks(5),
-        &[LegendItem::with("row", scale::colour(0), Swatch::Dot), LegendItem::line("± RMSE", scale::colour(1), "6 3")],
+        &[
+            LegendItem::with("row", scale::colour(0), Swatch::Dot),
+            LegendItem::line("± RMSE", scale::colour(1), "6 3"),
+        ],
     );
     c2.hline(0.0, "#555555", "");
     c2.hline(rmse, scale::colour(1), "6 3");
@@ -71,21 +83,37 @@ pub fn regression(ids: &Ids, r: &RegressionDiagnostics) -> String {
     c2.dots(&tp2, &tr, scale::colour(0), 2.6, false, alpha, None);
     let s2 = c2.finish();
 
-    let mut metrics = r.metrics.iter().map(|m| format!("{} {}", m.name, fmt(m.value))).collect::<Vec<_>>().join(", ");
+    let mut metrics = r
+        .metrics
+        .iter()
+        .map(|m| format!("{} {}", m.name, fmt(m.value)))
+        .collect::<Vec<_>>()
+        .join(", ");
     if metrics.is_empty() {
         metrics = format!("RMSE {}", fmt(rmse));
     }
     let mut extra = String::new();
     if dropped > 0 {
-        let _ = write!(extra, " {dropped} row(s) with a NaN actual or predicted value are not drawn.");
+        let _ = write!(
+            extra,
+            " {dropped} row(s) with a NaN actual or predicted value are not drawn."
+        );
     }
     if actual.len() > MAX_POINTS {
-        let _ = write!(extra, " {} of {} rows drawn (evenly thinned).", ta.len(), actual.len());
+        let _ = write!(
+            extra,
+            " {} of {} rows drawn (evenly thinned).",
+            ta.len(),
+            actual.len()
+        );
     }
     let mut h = String::from("<div class=\"charts\">");
     h.push_str(&figure_html(
         "Predicted vs actual",
-        &escape(&format!("Out-of-fold predictions of {} ({metrics}). Points on the diagonal are perfect predictions.{extra}", r.name)),
+        &escape(&format!(
+            "Out-of-fold predictions of {} ({metrics}). Points on the diagonal are perfect predictions.{extra}",
+            r.name
+        )),
         &s1,
     ));
     h.push_str(&figure_html(

@@ -8,7 +8,9 @@ use mosel_report::*;
 
 /// Path of a committed fixture.
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A committed fixture, parsed.
@@ -35,11 +37,27 @@ pub const BINARY_PLOTS: &[&str] = &[
 ];
 
 /// Plots the diabetes fixture (regression) must show.
-pub const REGRESSION_PLOTS: &[&str] = &["fold-scores", "predicted-vs-actual", "residuals", "learning-curve"];
+pub const REGRESSION_PLOTS: &[&str] = &[
+    "fold-scores",
+    "predicted-vs-actual",
+    "residuals",
+    "learning-curve",
+];
 
 /// Plots the edge-case fixture must still show.
-pub const EDGE_PLOTS: &[&str] =
-    &["fold-scores", "roc", "confusion-counts", "confusion-normalized", "calibration", "learning-curve", "optimizer-comparison", "tuning-history", "parallel-coordinates", "predicted-vs-actual", "residuals"];
+pub const EDGE_PLOTS: &[&str] = &[
+    "fold-scores",
+    "roc",
+    "confusion-counts",
+    "confusion-normalized",
+    "calibration",
+    "learning-curve",
+    "optimizer-comparison",
+    "tuning-history",
+    "parallel-coordinates",
+    "predicted-vs-actual",
+    "residuals",
+];
 
 /// A deterministic pseudo-random sequence (SplitMix64) in [0, 1).
 pub struct Rng(u64);
@@ -59,7 +77,10 @@ impl Rng {
 }
 
 fn long(name: &str) -> String {
-    format!("{name}_{}", "very_long_feature_name_with_<angle>&\"quotes\"_".repeat(4))
+    format!(
+        "{name}_{}",
+        "very_long_feature_name_with_<angle>&\"quotes\"_".repeat(4)
+    )
 }
 
 /// Bad and edge-case input: very long names, 100 classes, 0 epochs, NaN everywhere,
@@ -67,7 +88,10 @@ fn long(name: &str) -> String {
 pub fn edge_input() -> ReportInput {
     let mut rng = Rng::new(7);
     let mut input = ReportInput::new(Header {
-        title: Some(format!("Edge cases <script>alert(1)</script> & {}", "x".repeat(150))),
+        title: Some(format!(
+            "Edge cases <script>alert(1)</script> & {}",
+            "x".repeat(150)
+        )),
         dataset: long("dataset"),
         task: "multiclass".into(),
         target: Some(long("target")),
@@ -77,7 +101,12 @@ pub fn edge_input() -> ReportInput {
         mosel_version: "0.1.0".into(),
         started_at: None,
         duration_s: Some(f64::NAN),
-        command: vec!["mosel".into(), "select".into(), "--data".into(), "my file's.csv".into()],
+        command: vec![
+            "mosel".into(),
+            "select".into(),
+            "--data".into(),
+            "my file's.csv".into(),
+        ],
         validation: Some("5-fold".into()),
         extra: vec![("\u{0}control\u{1b}chars".into(), "<b>not bold</b>".into())],
     });
@@ -86,7 +115,11 @@ pub fn edge_input() -> ReportInput {
         let scores: Vec<f64> = (0..5).map(|_| 0.5 + 0.4 * rng.next()).collect();
         let mean = scores.iter().sum::<f64>() / 5.0;
         rows.push(LeaderboardRow {
-            name: if i == 0 { long("candidate") } else { format!("candidate-{i}") },
+            name: if i == 0 {
+                long("candidate")
+            } else {
+                format!("candidate-{i}")
+            },
             description: (i == 0).then(|| long("description")),
             mean: if i == 3 { f64::NAN } else { mean },
             std: 0.05,
@@ -114,7 +147,10 @@ pub fn edge_input() -> ReportInput {
                 },
             }),
             fit_time_s: (i % 2 == 0).then(|| rng.next() * 10_000.0),
-            other_metrics: vec![MetricValue { name: long("metric"), value: if i == 0 { f64::NAN } else { rng.next() } }],
+            other_metrics: vec![MetricValue {
+                name: long("metric"),
+                value: if i == 0 { f64::NAN } else { rng.next() },
+            }],
         });
     }
     input.leaderboard = Some(Leaderboard {
@@ -138,28 +174,94 @@ pub fn edge_input() -> ReportInput {
             fpr[10] = f64::NAN;
             tpr[20] = f64::INFINITY;
         }
-        input.roc_curves.push(RocCurve { name: if i == 0 { long("roc") } else { format!("class {i} vs rest") }, fpr, tpr, auc: Some(0.9 - 0.01 * i as f64) });
+        input.roc_curves.push(RocCurve {
+            name: if i == 0 {
+                long("roc")
+            } else {
+                format!("class {i} vs rest")
+            },
+            fpr,
+            tpr,
+            auc: Some(0.9 - 0.01 * i as f64),
+        });
     }
-    input.pr_curves.push(PrCurve { name: "empty".into(), recall: vec![], precision: vec![], average_precision: None, prevalence: None });
+    input.pr_curves.push(PrCurve {
+        name: "empty".into(),
+        recall: vec![],
+        precision: vec![],
+        average_precision: None,
+        prevalence: None,
+    });
     // 100 classes with long names.
     let k = 100;
-    let labels: Vec<String> = (0..k).map(|i| if i % 10 == 0 { long(&format!("class{i}")) } else { format!("c{i}") }).collect();
-    let counts: Vec<Vec<f64>> = (0..k)
-        .map(|t| (0..k).map(|p| if t == p { 40.0 + (t % 7) as f64 } else if (t + 1) % k == p || rng.next() < 0.02 { (rng.next() * 6.0).floor() } else { 0.0 }).collect())
+    let labels: Vec<String> = (0..k)
+        .map(|i| {
+            if i % 10 == 0 {
+                long(&format!("class{i}"))
+            } else {
+                format!("c{i}")
+            }
+        })
         .collect();
-    input.confusion = Some(ConfusionMatrix { name: long("candidate"), labels, counts });
+    let counts: Vec<Vec<f64>> = (0..k)
+        .map(|t| {
+            (0..k)
+                .map(|p| {
+                    if t == p {
+                        40.0 + (t % 7) as f64
+                    } else if (t + 1) % k == p || rng.next() < 0.02 {
+                        (rng.next() * 6.0).floor()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    input.confusion = Some(ConfusionMatrix {
+        name: long("candidate"),
+        labels,
+        counts,
+    });
     input.calibration.push(CalibrationCurve {
         name: "no histogram, NaN bin".into(),
         prob_pred: vec![0.05, 0.3, f64::NAN, 0.9],
         prob_true: vec![0.0, 0.25, 0.5, 0.95],
-        histogram: Some(Histogram { edges: vec![0.0, 1.0], counts: vec![1, 2] }),
+        histogram: Some(Histogram {
+            edges: vec![0.0, 1.0],
+            counts: vec![1, 2],
+        }),
         ece: Some(f64::NAN),
         brier: None,
     });
     input.learning_curves = vec![
-        LearningCurve { name: "zero epochs".into(), loss: None, train_loss: vec![], val_loss: vec![], best_epoch: Some(3), stopped_epoch: Some(0), patience: Some(5) },
-        LearningCurve { name: "all NaN".into(), loss: None, train_loss: vec![f64::NAN; 4], val_loss: vec![f64::NAN; 4], best_epoch: None, stopped_epoch: None, patience: None },
-        LearningCurve { name: "one epoch".into(), loss: Some("MSE".into()), train_loss: vec![1.0], val_loss: vec![1.2], best_epoch: Some(1), stopped_epoch: None, patience: None },
+        LearningCurve {
+            name: "zero epochs".into(),
+            loss: None,
+            train_loss: vec![],
+            val_loss: vec![],
+            best_epoch: Some(3),
+            stopped_epoch: Some(0),
+            patience: Some(5),
+        },
+        LearningCurve {
+            name: "all NaN".into(),
+            loss: None,
+            train_loss: vec![f64::NAN; 4],
+            val_loss: vec![f64::NAN; 4],
+            best_epoch: None,
+            stopped_epoch: None,
+            patience: None,
+        },
+        LearningCurve {
+            name: "one epoch".into(),
+            loss: Some("MSE".into()),
+            train_loss: vec![1.0],
+            val_loss: vec![1.2],
+            best_epoch: Some(1),
+            stopped_epoch: None,
+            patience: None,
+        },
         LearningCurve {
             name: long("no validation"),
             loss: Some("MSE".into()),
@@ -178,17 +280,47 @@ pub fn edge_input() -> ReportInput {
             stopped_epoch: Some(6),
             patience: Some(4),
         },
-        LearningCurve { name: "extra 1".into(), loss: None, train_loss: vec![1.0, 0.9], val_loss: vec![1.0, 0.95], best_epoch: None, stopped_epoch: None, patience: None },
-        LearningCurve { name: "extra 2".into(), loss: None, train_loss: vec![1.0, 0.9], val_loss: vec![1.0, 0.95], best_epoch: None, stopped_epoch: None, patience: None },
+        LearningCurve {
+            name: "extra 1".into(),
+            loss: None,
+            train_loss: vec![1.0, 0.9],
+            val_loss: vec![1.0, 0.95],
+            best_epoch: None,
+            stopped_epoch: None,
+            patience: None,
+        },
+        LearningCurve {
+            name: "extra 2".into(),
+            loss: None,
+            train_loss: vec![1.0, 0.9],
+            val_loss: vec![1.0, 0.95],
+            best_epoch: None,
+            stopped_epoch: None,
+            patience: None,
+        },
     ];
     input.optimizer_comparison = Some(OptimizerComparison {
         model: long("model"),
         loss: None,
         series: (0..10)
             .map(|i| LossSeries {
-                name: if i == 0 { long("optimizer") } else { format!("opt{i}") },
+                name: if i == 0 {
+                    long("optimizer")
+                } else {
+                    format!("opt{i}")
+                },
                 settings: Some("<lr>".into()),
-                loss: (1..=20).map(|e| if i == 3 && e > 5 { f64::NAN } else if i == 4 && e == 7 { f64::INFINITY } else { (i + 1) as f64 / e as f64 }).collect(),
+                loss: (1..=20)
+                    .map(|e| {
+                        if i == 3 && e > 5 {
+                            f64::NAN
+                        } else if i == 4 && e == 7 {
+                            f64::INFINITY
+                        } else {
+                            (i + 1) as f64 / e as f64
+                        }
+                    })
+                    .collect(),
                 time_s: None,
             })
             .collect(),
@@ -204,24 +336,42 @@ pub fn edge_input() -> ReportInput {
         let mut params = BTreeMap::new();
         let model = if n % 3 == 0 { "mlp" } else { "logistic" };
         params.insert("model".into(), ParamValue::Text(model.into()));
-        params.insert("C".into(), ParamValue::Number(10f64.powf(rng.next() * 6.0 - 3.0)));
+        params.insert(
+            "C".into(),
+            ParamValue::Number(10f64.powf(rng.next() * 6.0 - 3.0)),
+        );
         if model == "mlp" {
-            params.insert(long("hidden"), ParamValue::Number((rng.next() * 256.0).floor()));
+            params.insert(
+                long("hidden"),
+                ParamValue::Number((rng.next() * 256.0).floor()),
+            );
         }
         params.insert("flag".into(), ParamValue::Bool(n % 2 == 0));
-        params.insert("choice".into(), ParamValue::Text(format!("choice-{}", n % 30)));
+        params.insert(
+            "choice".into(),
+            ParamValue::Text(format!("choice-{}", n % 30)),
+        );
         let values = match state {
             TrialState::Fail | TrialState::Running => vec![],
             _ if n == 13 => vec![f64::NAN],
             _ => vec![0.6 + 0.3 * rng.next()],
         };
-        trials.push(TrialRecord { number: 119 - n, state, values, params, duration_s: None });
+        trials.push(TrialRecord {
+            number: 119 - n,
+            state,
+            values,
+            params,
+            duration_s: None,
+        });
     }
     input.tuning = Some(Tuning {
         study: long("study"),
         sampler: Some("random".into()),
         pruner: Some("median".into()),
-        objectives: vec![Objective { name: "accuracy".into(), direction: Direction::Maximize }],
+        objectives: vec![Objective {
+            name: "accuracy".into(),
+            direction: Direction::Maximize,
+        }],
         trials,
         params: vec![],
         importances: vec![],
@@ -229,18 +379,42 @@ pub fn edge_input() -> ReportInput {
         pareto_front: None,
     });
     let n = 10_000;
-    let actual: Vec<f64> = (0..n).map(|i| if i == 5 { f64::NAN } else { 1e6 * rng.next() }).collect();
-    let predicted: Vec<f64> = actual.iter().map(|a| a + 1e5 * (rng.next() - 0.5)).collect();
-    input.regression = Some(RegressionDiagnostics { name: long("regressor"), actual, predicted, metrics: vec![] });
+    let actual: Vec<f64> = (0..n)
+        .map(|i| if i == 5 { f64::NAN } else { 1e6 * rng.next() })
+        .collect();
+    let predicted: Vec<f64> = actual
+        .iter()
+        .map(|a| a + 1e5 * (rng.next() - 0.5))
+        .collect();
+    input.regression = Some(RegressionDiagnostics {
+        name: long("regressor"),
+        actual,
+        predicted,
+        metrics: vec![],
+    });
     input.notes.push("<b>escaped</b> note".into());
     input
 }
 
 /// A one-class problem: a 1 × 1 confusion matrix and degenerate curves.
 pub fn one_class_input() -> ReportInput {
-    let mut input = ReportInput::new(Header { dataset: "one".into(), task: "binary".into(), mosel_version: "0.1.0".into(), ..Header::default() });
-    input.confusion = Some(ConfusionMatrix { name: "only".into(), labels: vec!["yes".into()], counts: vec![vec![12.0]] });
-    input.roc_curves.push(RocCurve { name: "undefined".into(), fpr: vec![f64::NAN, f64::NAN], tpr: vec![0.0, 1.0], auc: None });
+    let mut input = ReportInput::new(Header {
+        dataset: "one".into(),
+        task: "binary".into(),
+        mosel_version: "0.1.0".into(),
+        ..Header::default()
+    });
+    input.confusion = Some(ConfusionMatrix {
+        name: "only".into(),
+        labels: vec!["yes".into()],
+        counts: vec![vec![12.0]],
+    });
+    input.roc_curves.push(RocCurve {
+        name: "undefined".into(),
+        fpr: vec![f64::NAN, f64::NAN],
+        tpr: vec![0.0, 1.0],
+        auc: None,
+    });
     input.leaderboard = Some(Leaderboard {
         metric: "accuracy".into(),
         greater_is_better: true,
