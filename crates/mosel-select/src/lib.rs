@@ -5,11 +5,51 @@
 //!   scikit-learn does.
 //! * [`candidate`]: candidates (model + optimizer + hyperparameters + preprocessing) from
 //!   flags, TOML files or the default set for the task.
+//! * [`cv`]: the cross-validation engine: every candidate on the same folds, in parallel,
+//!   the preprocessing fitted inside each fold, out-of-fold predictions kept.
+//! * [`leaderboard`]: means, spreads, corrected intervals, p-values against the best
+//!   (Holm-adjusted), the best-mean and one-standard-error rules.
+//! * [`select`]: the whole selection, nested cross-validation and the refit of the winner.
+//! * [`results`]: the versioned JSON results schema.
+//!
+//! ```no_run
+//! use mosel_data::{DataSource, ReadOptions};
+//! use mosel_select::cv::{CvData, CvOptions};
+//! use mosel_select::split::{Splitter, Strategy};
+//! use mosel_select::{Rule, SelectOptions, default_candidates, select};
+//!
+//! let table = DataSource::Bundled("breast-cancer".into()).load(&ReadOptions::default())?;
+//! let data = CvData::new(table, "diagnosis", None, None, None)?;
+//! let task = data.problem.task;
+//! let splitter = Splitter::new(Strategy::StratifiedKFold { k: 5, shuffle: true });
+//! let options = SelectOptions {
+//!     cv: CvOptions::new(splitter, task),
+//!     rule: Rule::OneSe,
+//!     alpha: 0.05,
+//!     nested: None,
+//!     refit: true,
+//! };
+//! let selection = select(&data, &default_candidates(task), &options, None)?;
+//! let winner = selection.leaderboard.selected.unwrap();
+//! println!("{}", selection.run.candidates[winner].candidate.name);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod candidate;
+pub mod cv;
 pub mod error;
+pub mod leaderboard;
+pub mod metric;
+mod nan;
+pub mod results;
+pub mod select;
 pub mod split;
 
 pub use candidate::{Candidate, default_candidates};
+pub use cv::{CvData, CvOptions, CvRun, cross_validate};
 pub use error::{Result, SelectError};
+pub use leaderboard::{Leaderboard, Rule, leaderboard};
+pub use metric::Metric;
+pub use results::SelectionResults;
+pub use select::{SelectOptions, Selection, select};
 pub use split::{Fold, SplitData, Splitter, Strategy};
