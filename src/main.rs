@@ -37,6 +37,8 @@ enum Command {
     Predict(cli::predict::Args),
     /// Read tuning studies back: list, show, best trial / Pareto front, export CSV or JSON.
     Study(cli::study::Args),
+    /// Write a self-contained HTML report (plots, leaderboard) from a results file.
+    Report(cli::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Train(a) => cli::train::run(a),
         Command::Predict(a) => cli::predict::run(a),
         Command::Study(a) => cli::study::run(a),
+        Command::Report(a) => cli::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod datasets;
 pub mod describe;
 pub mod eval;
 pub mod predict;
+pub mod report;
 pub mod study;
 pub mod train;
 

@@ -11,7 +11,7 @@ pub const TICK_PX: f64 = 11.0;
 /// Axis title font size in pixels.
 pub const LABEL_PX: f64 = 12.0;
 /// Longest label shown in a legend before it is cut (full text as a tooltip).
-pub const LEGEND_CHARS: usize = 42;
+pub const LEGEND_CHARS: usize = 56;
 
 /// Hands out document-unique ids (for clip paths).
 #[derive(Debug, Default)]
