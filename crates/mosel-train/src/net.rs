@@ -101,7 +101,7 @@ pub(crate) fn gemm(
     }
 }
 
-#[inline]
+#[inline(always)]
 fn dot32(a: &[f32], b: &[f32]) -> f32 {
     // Eight independent accumulators so the compiler vectorises without reassociating.
     let mut acc = [0.0f32; 16];
@@ -125,7 +125,7 @@ fn dot32(a: &[f32], b: &[f32]) -> f32 {
     (u[0] + u[2]) + (u[1] + u[3]) + s
 }
 
-#[inline]
+#[inline(always)]
 fn axpy32(a: f32, x: &[f32], y: &mut [f32]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += a * xi;
@@ -192,7 +192,7 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-#[inline]
+#[inline(always)]
 fn act_forward(act: Activation, z: &[f32], a: &mut [f32]) {
     match act {
         Activation::Relu => {
@@ -215,12 +215,12 @@ fn act_forward(act: Activation, z: &[f32], a: &mut [f32]) {
 
 const GELU_C: f32 = 0.797_884_6; // sqrt(2/pi)
 
-#[inline]
+#[inline(always)]
 fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + (GELU_C * (x + 0.044715 * x * x * x)).tanh())
 }
 
-#[inline]
+#[inline(always)]
 fn gelu_grad(x: f32) -> f32 {
     let u = GELU_C * (x + 0.044715 * x * x * x);
     let t = u.tanh();
@@ -228,7 +228,7 @@ fn gelu_grad(x: f32) -> f32 {
 }
 
 /// `d ← d ⊙ act'(z)` where `a = act(z)`.
-#[inline]
+#[inline(always)]
 fn act_backward(act: Activation, z: &[f32], a: &[f32], d: &mut [f32]) {
     match act {
         Activation::Relu => {
@@ -253,6 +253,7 @@ fn act_backward(act: Activation, z: &[f32], a: &[f32], d: &mut [f32]) {
 
 /// Forward pass of `rows` rows of `x` (row-major, `sizes[0]` columns); the logits end up in
 /// `s.z[last][..rows * n_out]`. `dropout_seed` enables dropout.
+#[inline(always)]
 fn forward(
     arch: &Arch,
     w: &[f32],
@@ -308,7 +309,8 @@ fn forward(
 /// Forward + backward on one chunk: writes the chunk's gradient (scaled by `scale`) into
 /// `grad` (`n_params`) and returns loss and metric sums.
 #[allow(clippy::too_many_arguments)]
-fn chunk_grad(
+#[inline(always)]
+fn chunk_grad_body(
     arch: &Arch,
     loss: Loss,
     w: &[f32],
@@ -380,7 +382,9 @@ fn chunk_grad(
 /// Linear models (no hidden layer) in f64 arithmetic on the f32 data: forward + backward
 /// of one chunk with the f64 parameters `p` (`W` then `b`), gradient into `grad`.
 #[allow(clippy::too_many_arguments)]
-fn linear_chunk_grad(
+#[inline(always)]
+fn linear_chunk_grad_body<D: Fn(&[f32], &[f64]) -> f64>(
+    dot: D,
     d: usize,
     k: usize,
     loss: Loss,
@@ -396,7 +400,7 @@ fn linear_chunk_grad(
     let z = &mut s.z64[..rows * k];
     if k == 1 {
         for (r, zr) in z.iter_mut().enumerate() {
-            *zr = b[0] + dot_mixed(&x[r * d..(r + 1) * d], w);
+            *zr = b[0] + dot(&x[r * d..(r + 1) * d], w);
         }
     } else {
         for (r, zr) in z.chunks_exact_mut(k).enumerate() {
@@ -444,19 +448,209 @@ fn linear_chunk_grad(
     ChunkStats { loss: lsum, metric }
 }
 
+/// True when the CPU has AVX2 and FMA (checked once; the kernels below are compiled twice,
+/// for that and for the baseline, and give identical results: no fused multiply-adds are
+/// introduced and the summation order is fixed by the source).
 #[inline]
-fn dot_mixed(x: &[f32], w: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn chunk_grad_avx2(
+    arch: &Arch,
+    loss: Loss,
+    w: &[f32],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f32,
+    s: &mut Scratch,
+    grad: &mut [f32],
+    dropout_seed: Option<u64>,
+) -> ChunkStats {
+    chunk_grad_body(arch, loss, w, x, labels, scale, s, grad, dropout_seed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chunk_grad(
+    arch: &Arch,
+    loss: Loss,
+    w: &[f32],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f32,
+    s: &mut Scratch,
+    grad: &mut [f32],
+    dropout_seed: Option<u64>,
+) -> ChunkStats {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked above).
+        return unsafe { chunk_grad_avx2(arch, loss, w, x, labels, scale, s, grad, dropout_seed) };
+    }
+    chunk_grad_body(arch, loss, w, x, labels, scale, s, grad, dropout_seed)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn linear_chunk_grad_avx2(
+    d: usize,
+    k: usize,
+    loss: Loss,
+    p: &[f64],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f64,
+    s: &mut Scratch,
+    grad: &mut [f64],
+) -> ChunkStats {
+    linear_chunk_grad_body(dot_mixed, d, k, loss, p, x, labels, scale, s, grad)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn linear_chunk_grad_avx512(
+    d: usize,
+    k: usize,
+    loss: Loss,
+    p: &[f64],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f64,
+    s: &mut Scratch,
+    grad: &mut [f64],
+) -> ChunkStats {
+    // SAFETY: this function only runs where AVX2 is present.
+    linear_chunk_grad_body(
+        |a, b| dot_mixed_avx2(a, b),
+        d,
+        k,
+        loss,
+        p,
+        x,
+        labels,
+        scale,
+        s,
+        grad,
+    )
+}
+
+/// True when the CPU has AVX-512F (and AVX2, FMA).
+#[inline]
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && has_avx2()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn linear_chunk_grad(
+    d: usize,
+    k: usize,
+    loss: Loss,
+    p: &[f64],
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f64,
+    s: &mut Scratch,
+    grad: &mut [f64],
+) -> ChunkStats {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: the CPU supports AVX-512F, AVX2 and FMA (checked above).
+        return unsafe { linear_chunk_grad_avx512(d, k, loss, p, x, labels, scale, s, grad) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked above).
+        return unsafe { linear_chunk_grad_avx2(d, k, loss, p, x, labels, scale, s, grad) };
+    }
+    // SAFETY: this function only runs where AVX2 is present.
+    linear_chunk_grad_body(
+        |a, b| unsafe { dot_mixed_avx2(a, b) },
+        d,
+        k,
+        loss,
+        p,
+        x,
+        labels,
+        scale,
+        s,
+        grad,
+    )
+}
+
+/// [`dot_mixed`] with AVX2 intrinsics: the same eight partial sums, added in the same order,
+/// so the result is bit-identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_mixed_avx2(x: &[f32], w: &[f64]) -> f64 {
+    use std::arch::x86_64::*;
     let n = x.len().min(w.len());
     let m = n - n % 8;
-    for (xs, ws) in x[..m].chunks_exact(8).zip(w[..m].chunks_exact(8)) {
+    let (mut lo, mut hi) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+    let mut i = 0;
+    while i < m {
+        // SAFETY: i + 8 <= m <= n, within both slices.
+        unsafe {
+            let xs = _mm256_loadu_ps(x.as_ptr().add(i));
+            let x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(xs));
+            let x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(xs, 1));
+            let w0 = _mm256_loadu_pd(w.as_ptr().add(i));
+            let w1 = _mm256_loadu_pd(w.as_ptr().add(i + 4));
+            lo = _mm256_add_pd(lo, _mm256_mul_pd(x0, w0));
+            hi = _mm256_add_pd(hi, _mm256_mul_pd(x1, w1));
+        }
+        i += 8;
+    }
+    let mut a = [0.0f64; 4];
+    let mut b = [0.0f64; 4];
+    // SAFETY: 4-lane stores into 4-element arrays.
+    unsafe {
+        _mm256_storeu_pd(a.as_mut_ptr(), lo);
+        _mm256_storeu_pd(b.as_mut_ptr(), hi);
+    }
+    let mut s = ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]));
+    for j in m..n {
+        s += x[j] as f64 * w[j];
+    }
+    s
+}
+
+#[inline(always)]
+fn dot_mixed(x: &[f32], w: &[f64]) -> f64 {
+    let n = x.len().min(w.len());
+    let (x, w) = (&x[..n], &w[..n]);
+    let mut acc = [0.0f64; 8];
+    let xc = x.chunks_exact(8);
+    let wc = w.chunks_exact(8);
+    let (xr, wr) = (xc.remainder(), wc.remainder());
+    for (xs, ws) in xc.zip(wc) {
+        let xs: &[f32; 8] = xs.try_into().unwrap();
+        let ws: &[f64; 8] = ws.try_into().unwrap();
         for i in 0..8 {
             acc[i] += xs[i] as f64 * ws[i];
         }
     }
     let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for i in m..n {
-        s += x[i] as f64 * w[i];
+    for (a, b) in xr.iter().zip(wr) {
+        s += *a as f64 * b;
     }
     s
 }
@@ -818,6 +1012,21 @@ mod tests {
                     1e-3,
                     2e-3,
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn simd_dot_is_bit_identical() {
+        let mut rng = Lcg(5);
+        for n in [0, 3, 8, 13, 50, 64, 101] {
+            let x: Vec<f32> = (0..n).map(|_| rng.next() as f32).collect();
+            let w: Vec<f64> = (0..n).map(|_| rng.next()).collect();
+            #[cfg(target_arch = "x86_64")]
+            if has_avx2() {
+                // SAFETY: AVX2 is present.
+                let v = unsafe { dot_mixed_avx2(&x, &w) };
+                assert_eq!(v.to_bits(), dot_mixed(&x, &w).to_bits(), "n = {n}");
             }
         }
     }
