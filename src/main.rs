@@ -37,6 +37,11 @@ enum Command {
     Predict(cli::predict::Args),
     /// Read tuning studies back: list, show, best trial / Pareto front, export CSV or JSON.
     Study(cli::study::Args),
+    /// Cross-validate one candidate: per-fold scores, mean, spread, interval, overfitting gap.
+    Cv(cli::cv::Args),
+    /// Select the best model and optimizer by cross-validation, with significance tests;
+    /// refit the winner and save it.
+    Select(cli::select::Args),
     /// Write a self-contained HTML report (plots, leaderboard) from a results file.
     Report(cli::report::Args),
 }
@@ -56,6 +61,8 @@ fn main() -> ExitCode {
         Command::Train(a) => cli::train::run(a),
         Command::Predict(a) => cli::predict::run(a),
         Command::Study(a) => cli::study::run(a),
+        Command::Cv(a) => cli::cv::run(a),
+        Command::Select(a) => cli::select::run(a),
         Command::Report(a) => cli::report::run(a),
     };
     match result {

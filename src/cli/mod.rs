@@ -1,11 +1,13 @@
 //! The `mosel` subcommands, one module each, and the arguments they share.
 
 pub mod compare;
+pub mod cv;
 pub mod datasets;
 pub mod describe;
 pub mod eval;
 pub mod predict;
 pub mod report;
+pub mod select;
 pub mod study;
 pub mod train;
 

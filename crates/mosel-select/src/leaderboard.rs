@@ -8,7 +8,7 @@
 //!   `cv_results_`) of the fold scores;
 //! * `ci_low`, `ci_high`: 95% interval of the mean with the corrected variance
 //!   `(1/k + n_test/n_train) s²` (`s²` with `ddof = 1`), Student t with `k - 1` degrees of
-//!   freedom;
+//!   freedom, clipped to the metric's range (e.g. accuracy in [0, 1]);
 //! * `gap`: mean training score minus mean validation score (for a score where higher is
 //!   better a large positive gap means overfitting; for a loss, a large negative one);
 //! * `p_value`: two-sided corrected resampled t-test of the per-fold differences
@@ -260,14 +260,15 @@ pub fn leaderboard(run: &CvRun, target: &Target, rule: Rule, alpha: f64) -> Lead
                         let ci =
                             corrected_mean_ci(&test, n_train.max(1), n_test.max(1), confidence)
                                 .ok();
+                        let (lo, hi) = metric.range();
                         let mean_test = mean(&test);
                         let mean_train = mean(&train);
                         MetricSummary {
                             metric,
                             mean: mean_test,
                             std: std_ddof(&test, 0),
-                            ci_low: ci.as_ref().map_or(f64::NAN, |c| c.low),
-                            ci_high: ci.as_ref().map_or(f64::NAN, |c| c.high),
+                            ci_low: ci.as_ref().map_or(f64::NAN, |c| c.low.clamp(lo, hi)),
+                            ci_high: ci.as_ref().map_or(f64::NAN, |c| c.high.clamp(lo, hi)),
                             train_mean: mean_train,
                             gap: mean_train - mean_test,
                         }

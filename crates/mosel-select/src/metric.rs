@@ -68,6 +68,15 @@ impl Metric {
         !matches!(self, Metric::LogLoss | Metric::Rmse | Metric::Mae)
     }
 
+    /// The values the metric can take (intervals are clipped to it).
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Metric::Accuracy | Metric::BalancedAccuracy | Metric::F1 | Metric::RocAuc => (0.0, 1.0),
+            Metric::LogLoss | Metric::Rmse | Metric::Mae => (0.0, f64::INFINITY),
+            Metric::R2 => (f64::NEG_INFINITY, 1.0),
+        }
+    }
+
     /// True when the metric applies to the task.
     pub fn applies_to(self, task: Task) -> bool {
         match self {

@@ -288,12 +288,13 @@ fn nested_cv(
             let ci =
                 mosel_metrics::paired::corrected_mean_ci(&v, n_train.max(1), n_test.max(1), 0.95)
                     .ok();
+            let (lo, hi) = metric.range();
             NestedSummary {
                 metric: metric.name().to_string(),
                 mean,
                 std,
-                ci_low: ci.as_ref().map_or(f64::NAN, |c| c.low),
-                ci_high: ci.as_ref().map_or(f64::NAN, |c| c.high),
+                ci_low: ci.as_ref().map_or(f64::NAN, |c| c.low.clamp(lo, hi)),
+                ci_high: ci.as_ref().map_or(f64::NAN, |c| c.high.clamp(lo, hi)),
             }
         })
         .collect();
