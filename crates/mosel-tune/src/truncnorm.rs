@@ -2,7 +2,8 @@
 //! log-CDF with an asymptotic series in the far left tail, log of a Gaussian mass on an
 //! interval, and the inverse CDF in log space by Newton's method.
 
-const LOG_SQRT_2PI: f64 = 0.918_938_533_204_672_8; // ln(sqrt(2π))
+/// ln(sqrt(2π)).
+pub const LOG_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
 /// Standard normal CDF.
 pub fn ndtr(a: f64) -> f64 {
@@ -60,11 +61,11 @@ pub fn log_gauss_mass(a: f64, b: f64) -> f64 {
     } else if a > 0.0 {
         log_diff(log_ndtr(-a), log_ndtr(-b))
     } else {
-        // Central case. Both tails below ~1e-17 cannot change the result.
-        if a < -8.5 && b > 8.5 {
-            return 0.0;
-        }
-        (-ndtr(a) - ndtr(-b)).ln_1p()
+        // Central case. A tail mass below ~1e-17 cannot change the result: skip its erfc.
+        let left = if a < -8.5 { 0.0 } else { ndtr(a) };
+        let right = if b > 8.5 { 0.0 } else { ndtr(-b) };
+        let t = left + right;
+        if t < 1e-17 { -t } else { (-t).ln_1p() }
     }
 }
 
