@@ -501,14 +501,10 @@ pub fn print_leaderboard(lb: &Leaderboard) {
                 ]);
             }
             _ => {
-                let err = row
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| "no finite score".into());
                 t.add_row(vec![
                     "-".into(),
                     name,
-                    format!("failed: {}", shorten(&err, 70)),
+                    "failed".into(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -520,6 +516,10 @@ pub fn print_leaderboard(lb: &Leaderboard) {
         }
     }
     println!("{t}");
+    for row in lb.rows.iter().filter(|r| r.metrics.is_empty()) {
+        let err = row.error.as_deref().unwrap_or("no finite score");
+        println!("failed: {}: {}", row.name, shorten(err, 160));
+    }
     let n_ok = lb.rows.iter().filter(|r| r.error.is_none()).count();
     let n_not_worse = lb
         .rows
