@@ -67,7 +67,7 @@ table.lb .num{text-align:right;white-space:nowrap}
 table.lb .strong{font-weight:700}
 table.lb td.sig{white-space:nowrap}
 table.lb tr.top td{background:#eef6fc}
-table.lb td.name{font-weight:600;white-space:nowrap}
+table.lb td.name{font-weight:600;min-width:13em}
 .desc{font-weight:400;font-size:12px;color:var(--muted);white-space:normal;max-width:300px}
 th .dir{font-size:11px}
 .mk{display:inline-block;font-size:12.5px;font-weight:600;border-radius:5px;padding:1px 7px;white-space:nowrap}

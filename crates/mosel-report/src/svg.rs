@@ -291,14 +291,33 @@ pub fn short_html(s: &str, max_chars: usize) -> String {
 pub fn text_width(s: &str, font_px: f64) -> f64 {
     s.chars()
         .map(|c| {
-            if c.is_ascii_uppercase() || c == 'm' || c == 'w' {
-                0.72
-            } else if c == 'i' || c == 'l' || c == '.' || c == ',' || c == '1' || c == ' ' {
-                0.33
+            // Widths of DejaVu Sans / Liberation Sans (the widest common fallbacks), so
+            // layouts computed here do not overlap in any system font.
+            if c.is_ascii_uppercase() || c == 'm' || c == 'w' || c == '=' || c == '+' {
+                0.78
+            } else if c == 'i'
+                || c == 'l'
+                || c == 'j'
+                || c == '.'
+                || c == ','
+                || c == ':'
+                || c == '\''
+            {
+                0.3
+            } else if c == ' '
+                || c == 'f'
+                || c == 't'
+                || c == 'r'
+                || c == '('
+                || c == ')'
+                || c == '['
+                || c == ']'
+            {
+                0.4
             } else if c.is_ascii() {
-                0.56
+                0.63
             } else {
-                0.8
+                0.85
             }
         })
         .sum::<f64>()

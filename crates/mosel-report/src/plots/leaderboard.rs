@@ -327,7 +327,7 @@ pub fn fold_scores(ids: &Ids, lb: &Leaderboard) -> String {
         .map(|(i, s)| (i as f64, s.clone()))
         .collect();
     let mut y = Axis::linear("", (n - 0.5, -0.5)).custom(custom);
-    y.max_label_chars = 28;
+    y.max_label_chars = 34;
     let legend = [
         LegendItem::with("fold score", scale::colour(0), Swatch::Dot),
         LegendItem::with("mean", scale::colour(1), Swatch::Box),

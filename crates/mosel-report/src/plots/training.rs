@@ -146,7 +146,7 @@ fn one_curve(ids: &Ids, lc: &LearningCurve) -> String {
         540.0,
         340.0,
         xaxis,
-        y_axis(&loss, &all, 50.0),
+        y_axis(&loss, &all, 8.0),
         &legend,
     );
     if has_val {
