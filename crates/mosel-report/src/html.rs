@@ -93,6 +93,14 @@ footer{margin-top:40px;padding-top:10px;border-top:1px solid var(--line);font-si
  figure{border-color:#bbb;padding:8px}
  .charts{grid-template-columns:1fr 1fr;gap:10px}
  .tablewrap{overflow:visible}
+ table.lb{font-size:9px}
+ table.lb th{font-size:8px;padding:3px 4px}
+ table.lb td{padding:3px 4px}
+ table.lb td.name{min-width:0}
+ .mk,.pv{font-size:8px}
+ p.cap{font-size:9px}
+ .desc{display:none}
+ svg.mini{width:90px}
  a{color:inherit;text-decoration:none}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }

@@ -295,6 +295,7 @@ fn reports_render_in_headless_chromium() {
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mosel-report-browser");
     std::fs::create_dir_all(&dir).unwrap();
+    negative_controls(&bin, &dir);
     check(
         &bin,
         &dir,
@@ -316,5 +317,57 @@ fn reports_render_in_headless_chromium() {
         "one_class",
         &one_class_input(),
         &["fold-scores", "confusion-counts", "confusion-normalized"],
+    );
+    // Printable: the print stylesheet lays the report out on A4 pages.
+    let pdf = dir.join("breast_cancer.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    chromium(
+        &bin,
+        &dir.join("profile-pdf"),
+        &dir.join("breast_cancer.html"),
+        &[
+            &format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer",
+        ],
+    );
+    let bytes = std::fs::read(&pdf).expect("no PDF printed");
+    assert!(
+        bytes.starts_with(b"%PDF") && bytes.len() > 50_000,
+        "PDF of {} bytes",
+        bytes.len()
+    );
+    let pages = bytes
+        .windows(10)
+        .filter(|w| *w == b"/Type /Pag" || *w == b"/Type/Page")
+        .count();
+    assert!(pages >= 3, "printed report has {pages} pages");
+}
+
+/// The checks must be able to fail: a page with an invalid SVG attribute logs a console
+/// error, and a blank page's screenshot is recognised as blank.
+fn negative_controls(bin: &Path, dir: &Path) {
+    let bad = dir.join("bad.html");
+    std::fs::write(&bad, "<!DOCTYPE html><html><body><svg class=\"plot\"><path d=\"M 0 0 L NaN 5\"/></svg></body></html>").unwrap();
+    let (_, stderr) = chromium(bin, &dir.join("profile-bad"), &bad, &["--dump-dom"]);
+    assert!(
+        !console_lines(&stderr).is_empty(),
+        "an invalid SVG path did not show up as a console message:\n{stderr}"
+    );
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
+    let shot = dir.join("blank.png");
+    chromium(
+        bin,
+        &dir.join("profile-blank"),
+        &blank,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=400,300",
+        ],
+    );
+    let (var, differ, _, _) = png_stats(&shot);
+    assert!(
+        var < 1.0 && differ < 0.001,
+        "a blank page was not recognised as blank ({var}, {differ})"
     );
 }
