@@ -154,7 +154,9 @@ impl SqliteStorage {
             .map_err(not_db)?;
         if tables.iter().any(|t| t == "mosel_schema") {
             let v: Option<i64> = conn
-                .query_row("SELECT MAX(version) FROM mosel_schema", [], |r| r.get(0))
+                .prepare_cached("SELECT MAX(version) FROM mosel_schema")
+                .map_err(db_err)?
+                .query_row([], |r| r.get(0))
                 .map_err(not_db)?;
             match v {
                 Some(v) if v == SCHEMA_VERSION => {}
@@ -296,11 +298,9 @@ impl SqliteStorage {
         worker: &str,
     ) -> Result<FrozenTrial> {
         let number: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1",
-                [study_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1")
+            .map_err(db_err)?
+            .query_row([study_id], |r| r.get(0))
             .map_err(db_err)?;
         let t = now();
         let running = state == TrialState::Running;
@@ -373,11 +373,11 @@ impl Storage for SqliteStorage {
 
     fn load_study(&self, name: &str) -> Result<Option<StudyRecord>> {
         let conn = self.lock()?;
-        conn.query_row(
+        conn.prepare_cached(
             "SELECT id, name, directions, space, created FROM studies WHERE name = ?1",
-            [name],
-            Self::study_from_row,
         )
+        .map_err(db_err)?
+        .query_row([name], Self::study_from_row)
         .optional()
         .map_err(db_err)?
         .map(Self::to_record)
@@ -420,22 +420,20 @@ impl Storage for SqliteStorage {
             .map_err(db_err)?;
         if let Some(max) = max_trials {
             let live: i64 = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT COUNT(*) FROM trials WHERE study_id = ?1 AND state != 'FAIL'",
-                    [study_id],
-                    |r| r.get(0),
                 )
+                .map_err(db_err)?
+                .query_row([study_id], |r| r.get(0))
                 .map_err(db_err)?;
             if live as u64 >= max {
                 return Ok(None);
             }
         }
         let number: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1",
-                [study_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1")
+            .map_err(db_err)?
+            .query_row([study_id], |r| r.get(0))
             .map_err(db_err)?;
         let p = params(number as u64)?;
         let t = Self::insert_trial(&tx, study_id, TrialState::Running, &p, "{}", worker)?;
@@ -471,12 +469,12 @@ impl Storage for SqliteStorage {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         let id: Option<i64> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT id FROM trials WHERE study_id = ?1 AND state = 'WAITING' \
                  ORDER BY number LIMIT 1",
-                [study_id],
-                |r| r.get(0),
             )
+            .map_err(db_err)?
+            .query_row([study_id], |r| r.get(0))
             .optional()
             .map_err(db_err)?;
         let Some(id) = id else {
@@ -522,11 +520,9 @@ impl Storage for SqliteStorage {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         let cur: String = tx
-            .query_row(
-                "SELECT system_attrs FROM trials WHERE id = ?1",
-                [trial_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT system_attrs FROM trials WHERE id = ?1")
+            .map_err(db_err)?
+            .query_row([trial_id], |r| r.get(0))
             .map_err(db_err)?;
         let mut a = attrs_from_json(&cur);
         a.insert(key.into(), value.clone());
@@ -564,11 +560,9 @@ impl Storage for SqliteStorage {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         let (study_id, cur): (i64, String) = tx
-            .query_row(
-                "SELECT study_id, state FROM trials WHERE id = ?1",
-                [trial_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT study_id, state FROM trials WHERE id = ?1")
+            .map_err(db_err)?
+            .query_row([trial_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map_err(db_err)?
             .ok_or_else(|| TuneError::Storage(format!("no trial with id {trial_id}")))?;
@@ -578,11 +572,11 @@ impl Storage for SqliteStorage {
             )));
         }
         let seq: i64 = tx
-            .query_row(
+            .prepare_cached(
                 "UPDATE studies SET finish_seq = finish_seq + 1 WHERE id = ?1 RETURNING finish_seq",
-                [study_id],
-                |r| r.get(0),
             )
+            .map_err(db_err)?
+            .query_row([study_id], |r| r.get(0))
             .map_err(db_err)?;
         tx.prepare_cached(
             "UPDATE trials SET state = ?1, vals = ?2, finished = ?3, finish_seq = ?4 WHERE id = ?5",
@@ -619,12 +613,12 @@ impl Storage for SqliteStorage {
         let mut failed = Vec::new();
         for mut t in stale {
             let seq: i64 = tx
-                .query_row(
+                .prepare_cached(
                     "UPDATE studies SET finish_seq = finish_seq + 1 WHERE id = ?1 \
                      RETURNING finish_seq",
-                    [study_id],
-                    |r| r.get(0),
                 )
+                .map_err(db_err)?
+                .query_row([study_id], |r| r.get(0))
                 .map_err(db_err)?;
             t.state = TrialState::Fail;
             t.finished = Some(t0);
@@ -660,11 +654,9 @@ impl Storage for SqliteStorage {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(db_err)?;
         let new_seq: i64 = tx
-            .query_row(
-                "SELECT finish_seq FROM studies WHERE id = ?1",
-                [study_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT finish_seq FROM studies WHERE id = ?1")
+            .map_err(db_err)?
+            .query_row([study_id], |r| r.get(0))
             .map_err(db_err)?;
         let seq = seq as i64;
         let finished = if new_seq > seq {
