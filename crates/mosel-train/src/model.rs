@@ -516,7 +516,7 @@ fn init_params(arch: &Arch, init: Init, linear: bool, rng: &mut ChaCha8Rng) -> V
         let he = match init {
             Init::He => true,
             Init::Glorot => false,
-            Init::Auto => l + 1 < nl && arch.act != Activation::Tanh,
+            Init::Auto => false,
         };
         let o = arch.w_offset(l);
         for w in &mut p[o..o + fi * fo] {

@@ -383,8 +383,7 @@ fn chunk_grad_body(
 /// of one chunk with the f64 parameters `p` (`W` then `b`), gradient into `grad`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn linear_chunk_grad_body<D: Fn(&[f32], &[f64]) -> f64>(
-    dot: D,
+fn linear_chunk_grad_body<K: Kern>(
     d: usize,
     k: usize,
     loss: Loss,
@@ -399,8 +398,18 @@ fn linear_chunk_grad_body<D: Fn(&[f32], &[f64]) -> f64>(
     let (w, b) = p.split_at(d * k);
     let z = &mut s.z64[..rows * k];
     if k == 1 {
-        for (r, zr) in z.iter_mut().enumerate() {
-            *zr = b[0] + dot(&x[r * d..(r + 1) * d], w);
+        // Four rows at a time share the loads of `w` and run four independent sums.
+        let mut r = 0;
+        while r + 4 <= rows {
+            let zz = K::dot4(&x[r * d..(r + 4) * d], d, w);
+            for i in 0..4 {
+                z[r + i] = b[0] + zz[i];
+            }
+            r += 4;
+        }
+        while r < rows {
+            z[r] = b[0] + K::dot(&x[r * d..(r + 1) * d], w);
+            r += 1;
         }
     } else {
         for (r, zr) in z.chunks_exact_mut(k).enumerate() {
@@ -422,11 +431,19 @@ fn linear_chunk_grad_body<D: Fn(&[f32], &[f64]) -> f64>(
     let (gw, gb) = grad.split_at_mut(d * k);
     let dz = &s.d64[..rows * k];
     if k == 1 {
-        for r in 0..rows {
+        let mut r = 0;
+        while r + 4 <= rows {
+            K::axpy4(gw, &x[r * d..(r + 4) * d], d, [dz[r], dz[r + 1], dz[r + 2], dz[r + 3]]);
+            r += 4;
+        }
+        while r < rows {
             let a = dz[r];
             for (g, &xv) in gw.iter_mut().zip(&x[r * d..(r + 1) * d]) {
                 *g += a * xv as f64;
             }
+            r += 1;
+        }
+        for &a in dz {
             gb[0] += a;
         }
     } else {
@@ -446,6 +463,146 @@ fn linear_chunk_grad_body<D: Fn(&[f32], &[f64]) -> f64>(
         }
     }
     ChunkStats { loss: lsum, metric }
+}
+
+/// The f32-data / f64-weight kernels of the linear models, in a portable and an AVX2 version
+/// that perform the same operations in the same order (bit-identical results).
+trait Kern {
+    /// `Σ x[j] w[j]` with eight partial sums.
+    fn dot(x: &[f32], w: &[f64]) -> f64;
+    /// Dot products of four consecutive rows of `x` (`d` columns each) with `w`.
+    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4];
+    /// `g += a[0] x_0 + a[1] x_1 + a[2] x_2 + a[3] x_3`, added in that order, for four
+    /// consecutive rows `x_i` of `x`.
+    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]);
+}
+
+struct Scalar;
+
+impl Kern for Scalar {
+    #[inline(always)]
+    fn dot(x: &[f32], w: &[f64]) -> f64 {
+        dot_mixed(x, w)
+    }
+    #[inline(always)]
+    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
+        let m = d - d % 4;
+        let mut acc = [[0.0f64; 4]; 4];
+        let mut j = 0;
+        while j < m {
+            for (r, a) in acc.iter_mut().enumerate() {
+                for l in 0..4 {
+                    a[l] += x[r * d + j + l] as f64 * w[j + l];
+                }
+            }
+            j += 4;
+        }
+        let mut out = [0.0; 4];
+        for r in 0..4 {
+            let a = acc[r];
+            let mut s = (a[0] + a[2]) + (a[1] + a[3]);
+            for j in m..d {
+                s += x[r * d + j] as f64 * w[j];
+            }
+            out[r] = s;
+        }
+        out
+    }
+    #[inline(always)]
+    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
+        for j in 0..d {
+            let mut v = g[j];
+            for r in 0..4 {
+                v += a[r] * x[r * d + j] as f64;
+            }
+            g[j] = v;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl Kern for Avx2 {
+    #[inline(always)]
+    fn dot(x: &[f32], w: &[f64]) -> f64 {
+        // SAFETY: only instantiated inside `#[target_feature(enable = "avx2")]` functions
+        // that run after the CPU check.
+        unsafe { dot_mixed_avx2(x, w) }
+    }
+    #[inline(always)]
+    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
+        // SAFETY: as above.
+        unsafe { dot4_avx2(x, d, w) }
+    }
+    #[inline(always)]
+    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
+        // SAFETY: as above.
+        unsafe { axpy4_avx2(g, x, d, a) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot4_avx2(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
+    use std::arch::x86_64::*;
+    assert!(x.len() >= 4 * d && w.len() >= d);
+    let m = d - d % 4;
+    let mut acc = [_mm256_setzero_pd(); 4];
+    let mut j = 0;
+    while j < m {
+        // SAFETY: j + 4 <= m <= d; rows r < 4 lie within x (asserted).
+        unsafe {
+            let wv = _mm256_loadu_pd(w.as_ptr().add(j));
+            for (r, a) in acc.iter_mut().enumerate() {
+                let xv = _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(r * d + j)));
+                *a = _mm256_add_pd(*a, _mm256_mul_pd(xv, wv));
+            }
+        }
+        j += 4;
+    }
+    let mut out = [0.0; 4];
+    for r in 0..4 {
+        let mut a = [0.0f64; 4];
+        // SAFETY: a 4-lane store into a 4-element array.
+        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), acc[r]) };
+        let mut s = (a[0] + a[2]) + (a[1] + a[3]);
+        for j in m..d {
+            s += x[r * d + j] as f64 * w[j];
+        }
+        out[r] = s;
+    }
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn axpy4_avx2(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
+    use std::arch::x86_64::*;
+    assert!(x.len() >= 4 * d && g.len() >= d);
+    let m = d - d % 4;
+    let av = [_mm256_set1_pd(a[0]), _mm256_set1_pd(a[1]), _mm256_set1_pd(a[2]), _mm256_set1_pd(a[3])];
+    let mut j = 0;
+    while j < m {
+        // SAFETY: j + 4 <= m <= d, within g and every row of x (asserted).
+        unsafe {
+            let mut v = _mm256_loadu_pd(g.as_ptr().add(j));
+            for (r, ar) in av.iter().enumerate() {
+                let xv = _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(r * d + j)));
+                v = _mm256_add_pd(v, _mm256_mul_pd(*ar, xv));
+            }
+            _mm256_storeu_pd(g.as_mut_ptr().add(j), v);
+        }
+        j += 4;
+    }
+    for j in m..d {
+        let mut v = g[j];
+        for r in 0..4 {
+            v += a[r] * x[r * d + j] as f64;
+        }
+        g[j] = v;
+    }
 }
 
 /// True when the CPU has AVX2 and FMA (checked once; the kernels below are compiled twice,
@@ -514,7 +671,7 @@ fn linear_chunk_grad_avx2(
     s: &mut Scratch,
     grad: &mut [f64],
 ) -> ChunkStats {
-    linear_chunk_grad_body(dot_mixed, d, k, loss, p, x, labels, scale, s, grad)
+    linear_chunk_grad_body::<Scalar>(d, k, loss, p, x, labels, scale, s, grad)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -531,9 +688,7 @@ fn linear_chunk_grad_avx512(
     s: &mut Scratch,
     grad: &mut [f64],
 ) -> ChunkStats {
-    // SAFETY: this function only runs where AVX2 is present.
-    linear_chunk_grad_body(
-        |a, b| dot_mixed_avx2(a, b),
+    linear_chunk_grad_body::<Avx2>(
         d,
         k,
         loss,
@@ -581,9 +736,7 @@ fn linear_chunk_grad(
         // SAFETY: the CPU supports AVX2 and FMA (checked above).
         return unsafe { linear_chunk_grad_avx2(d, k, loss, p, x, labels, scale, s, grad) };
     }
-    // SAFETY: this function only runs where AVX2 is present.
-    linear_chunk_grad_body(
-        |a, b| unsafe { dot_mixed_avx2(a, b) },
+    linear_chunk_grad_body::<Avx2>(
         d,
         k,
         loss,
@@ -1027,6 +1180,12 @@ mod tests {
                 // SAFETY: AVX2 is present.
                 let v = unsafe { dot_mixed_avx2(&x, &w) };
                 assert_eq!(v.to_bits(), dot_mixed(&x, &w).to_bits(), "n = {n}");
+                let x4: Vec<f32> = (0..4 * n).map(|_| rng.next() as f32).collect();
+                assert_eq!(Avx2::dot4(&x4, n, &w), Scalar::dot4(&x4, n, &w), "n = {n}");
+                let (mut g1, mut g2) = (w.clone(), w.clone());
+                Avx2::axpy4(&mut g1, &x4, n, [0.5, -1.25, 3.0, 1e-3]);
+                Scalar::axpy4(&mut g2, &x4, n, [0.5, -1.25, 3.0, 1e-3]);
+                assert_eq!(g1, g2, "n = {n}");
             }
         }
     }
