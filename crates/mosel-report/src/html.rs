@@ -54,7 +54,7 @@ svg.plot .diag{fill:none;stroke:#E69F00;stroke-width:1.2}
 svg.plot .hmframe{fill:none;stroke:#6b7580;stroke-width:1}
 svg.plot .cell{font-variant-numeric:tabular-nums}
 .slices{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:8px}
-svg.mini{display:block;width:150px;height:18px}
+svg.mini{display:block;width:120px;height:18px}
 svg.mini .ci{stroke:#0072B2;stroke-width:2}
 svg.mini .mean{fill:#0072B2}
 svg.mini .ref{stroke:#999;stroke-width:1;stroke-dasharray:3 2}
@@ -66,6 +66,7 @@ table.lb.small{font-size:13px;margin-top:10px}
 table.lb .num{text-align:right;white-space:nowrap}
 table.lb .strong{font-weight:700}
 table.lb td.sig{white-space:nowrap}
+table.lb th.m{white-space:normal;max-width:8em}
 table.lb tr.top td{background:#eef6fc}
 table.lb td.name{font-weight:600;min-width:13em}
 .desc{font-weight:400;font-size:12px;color:var(--muted);white-space:normal;max-width:300px}

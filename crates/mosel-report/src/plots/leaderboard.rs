@@ -184,7 +184,12 @@ pub fn table(lb: &Leaderboard) -> String {
         h.push_str("<th>vs best</th>");
     }
     for e in &extra {
-        let _ = write!(h, "<th class=\"num\">{}</th>", short_html(e, 20));
+        // Break long metric names at underscores rather than widening the table.
+        let _ = write!(
+            h,
+            "<th class=\"num m\">{}</th>",
+            short_html(e, 20).replace('_', "_<wbr>")
+        );
     }
     if has_time {
         h.push_str("<th class=\"num\">fit time</th>");
