@@ -539,25 +539,45 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Penalty value and its (sub)gradient added into `grad`.
-fn add_penalty(params: &[f64], mask: &[bool], l1: f64, l2: f64, grad: &mut [f64]) -> f64 {
+fn add_penalty(
+    params: &[f64],
+    ranges: &[std::ops::Range<usize>],
+    l1: f64,
+    l2: f64,
+    grad: &mut [f64],
+) -> f64 {
     if l1 == 0.0 && l2 == 0.0 {
         return 0.0;
     }
-    let mut v = 0.0;
-    for ((p, g), &m) in params.iter().zip(grad.iter_mut()).zip(mask) {
-        if m {
-            v += l1 * p.abs() + 0.5 * l2 * p * p;
-            *g += l2 * p
-                + if *p > 0.0 {
-                    l1
-                } else if *p < 0.0 {
-                    -l1
-                } else {
-                    0.0
-                };
+    let mut sq = [0.0f64; 4];
+    let mut ab = [0.0f64; 4];
+    for r in ranges {
+        let p = &params[r.clone()];
+        let g = &mut grad[r.clone()];
+        for (pc, gc) in p.chunks(4).zip(g.chunks_mut(4)) {
+            for i in 0..pc.len() {
+                let v = pc[i];
+                sq[i] += v * v;
+                gc[i] += l2 * v;
+            }
+        }
+        if l1 != 0.0 {
+            for (pc, gc) in p.chunks(4).zip(g.chunks_mut(4)) {
+                for i in 0..pc.len() {
+                    let v = pc[i];
+                    ab[i] += v.abs();
+                    gc[i] += if v > 0.0 {
+                        l1
+                    } else if v < 0.0 {
+                        -l1
+                    } else {
+                        0.0
+                    };
+                }
+            }
         }
     }
-    v
+    0.5 * l2 * ((sq[0] + sq[1]) + (sq[2] + sq[3])) + l1 * ((ab[0] + ab[1]) + (ab[2] + ab[3]))
 }
 
 struct Evaluator {
@@ -746,6 +766,7 @@ impl Learner for Model {
             dropout,
         };
         let mask = arch.weight_mask();
+        let wranges = arch.weight_ranges();
         let mut init_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let mut params = init_params(&arch, cfg.init, hidden.is_empty(), &mut init_rng);
         let np = params.len();
@@ -809,7 +830,7 @@ impl Learner for Model {
             let objective = |p: &[f64], g: &mut [f64]| -> f64 {
                 let s = work.grad(p, xs, train_labels, g, None);
                 last.set(s);
-                s.loss / n as f64 + add_penalty(p, &mask, 0.0, cfg.l2, g)
+                s.loss / n as f64 + add_penalty(p, &wranges, 0.0, cfg.l2, g)
             };
             let rep = lbfgs::minimize(&mut params, objective, &lopts, |it, p| {
                 let (vl, vm) = validate(p);
@@ -915,7 +936,7 @@ impl Learner for Model {
                     let seed = (dropout > 0.0)
                         .then(|| cfg.seed ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                     let s = work.grad(&params, xbat, lab, &mut grad, seed);
-                    let pen = add_penalty(&params, &mask, cfg.l1, cfg.l2, &mut grad);
+                    let pen = add_penalty(&params, &wranges, cfg.l1, cfg.l2, &mut grad);
                     let bl = s.loss / m as f64 + pen;
                     if !bl.is_finite() {
                         return Err(diverged(epoch + 1, bl, lr, &cfg));

@@ -43,6 +43,13 @@ impl Arch {
     pub fn n_out(&self) -> usize {
         *self.sizes.last().unwrap()
     }
+    /// Index ranges of the weight matrices (what penalties apply to; biases are not
+    /// penalised).
+    pub fn weight_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        (0..self.n_layers())
+            .map(|l| self.w_offset(l)..self.b_offset(l))
+            .collect()
+    }
     /// `true` for weights, `false` for biases (what penalties and weight decay apply to).
     pub fn weight_mask(&self) -> Vec<bool> {
         let mut m = vec![false; self.n_params()];
@@ -282,10 +289,12 @@ fn forward(
                 *zr = dot32(&input[r * din..(r + 1) * din], wl) + bl[0];
             }
         } else {
+            gemm(rows, din, dout, input, false, wl, false, z, false);
             for zr in z.chunks_exact_mut(dout) {
-                zr.copy_from_slice(bl);
+                for (v, b) in zr.iter_mut().zip(bl) {
+                    *v += b;
+                }
             }
-            gemm(rows, din, dout, input, false, wl, false, z, true);
         }
         if l + 1 < nl {
             let a = &mut s.a[l][..rows * dout];
@@ -433,7 +442,12 @@ fn linear_chunk_grad_body<K: Kern>(
     if k == 1 {
         let mut r = 0;
         while r + 4 <= rows {
-            K::axpy4(gw, &x[r * d..(r + 4) * d], d, [dz[r], dz[r + 1], dz[r + 2], dz[r + 3]]);
+            K::axpy4(
+                gw,
+                &x[r * d..(r + 4) * d],
+                d,
+                [dz[r], dz[r + 1], dz[r + 2], dz[r + 3]],
+            );
             r += 4;
         }
         while r < rows {
@@ -582,7 +596,12 @@ fn axpy4_avx2(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
     use std::arch::x86_64::*;
     assert!(x.len() >= 4 * d && g.len() >= d);
     let m = d - d % 4;
-    let av = [_mm256_set1_pd(a[0]), _mm256_set1_pd(a[1]), _mm256_set1_pd(a[2]), _mm256_set1_pd(a[3])];
+    let av = [
+        _mm256_set1_pd(a[0]),
+        _mm256_set1_pd(a[1]),
+        _mm256_set1_pd(a[2]),
+        _mm256_set1_pd(a[3]),
+    ];
     let mut j = 0;
     while j < m {
         // SAFETY: j + 4 <= m <= d, within g and every row of x (asserted).
@@ -688,17 +707,7 @@ fn linear_chunk_grad_avx512(
     s: &mut Scratch,
     grad: &mut [f64],
 ) -> ChunkStats {
-    linear_chunk_grad_body::<Avx2>(
-        d,
-        k,
-        loss,
-        p,
-        x,
-        labels,
-        scale,
-        s,
-        grad,
-    )
+    linear_chunk_grad_body::<Avx2>(d, k, loss, p, x, labels, scale, s, grad)
 }
 
 /// True when the CPU has AVX-512F (and AVX2, FMA).
@@ -736,17 +745,7 @@ fn linear_chunk_grad(
         // SAFETY: the CPU supports AVX2 and FMA (checked above).
         return unsafe { linear_chunk_grad_avx2(d, k, loss, p, x, labels, scale, s, grad) };
     }
-    linear_chunk_grad_body::<Avx2>(
-        d,
-        k,
-        loss,
-        p,
-        x,
-        labels,
-        scale,
-        s,
-        grad,
-    )
+    linear_chunk_grad_body::<Avx2>(d, k, loss, p, x, labels, scale, s, grad)
 }
 
 /// [`dot_mixed`] with AVX2 intrinsics: the same eight partial sums, added in the same order,
