@@ -24,6 +24,7 @@ mod matrix;
 pub mod multilabel;
 pub mod paired;
 pub mod probability;
+mod rank;
 pub mod ranking;
 pub mod regression;
 mod sort;

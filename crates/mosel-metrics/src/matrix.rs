@@ -1,5 +1,7 @@
 //! Row-major score / probability matrices.
 
+use rayon::prelude::*;
+
 use crate::error::{Result, invalid};
 
 /// A row-major `n_rows x n_cols` matrix of scores or probabilities; column `j`
@@ -49,6 +51,34 @@ impl<'a> ScoreMatrix<'a> {
             .step_by(self.n_cols)
             .copied()
             .collect()
+    }
+
+    /// All columns, copied in one pass over the data (in parallel for large
+    /// matrices).
+    pub fn columns(&self) -> Vec<Vec<f64>> {
+        const ROWS: usize = 1 << 12;
+        let (n, c) = (self.n_rows(), self.n_cols);
+        let mut cols = vec![vec![0.0; n]; c];
+        let mut blocks: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(ROWS)).map(|_| Vec::new()).collect();
+        for col in cols.iter_mut() {
+            for (block, piece) in blocks.iter_mut().zip(col.chunks_mut(ROWS)) {
+                block.push(piece);
+            }
+        }
+        let copy = |(k, mut block): (usize, Vec<&mut [f64]>)| {
+            let rows = self.data[k * ROWS * c..].chunks_exact(c).take(ROWS);
+            for (r, row) in rows.enumerate() {
+                for (piece, &x) in block.iter_mut().zip(row) {
+                    piece[r] = x;
+                }
+            }
+        };
+        if n > 1 << 16 {
+            blocks.into_par_iter().enumerate().for_each(copy);
+        } else {
+            blocks.into_iter().enumerate().for_each(copy);
+        }
+        cols
     }
 
     /// The raw row-major data.

@@ -12,14 +12,19 @@ use serde::Serialize;
 use crate::error::{MetricsError, Result, check_finite, check_len, check_weights, invalid};
 use crate::label::Label;
 pub use crate::matrix::ScoreMatrix;
+use crate::rank::{Counts, Ranking, Run, rank};
 use crate::sort::{key, radix_sort_u64, unkey};
 
-/// Positive and negative scores, each sorted ascending by key.
+/// The rows of a binary problem sorted by score.
 pub(crate) enum Sorted {
-    Unweighted {
-        pos: Vec<u64>,
-        neg: Vec<u64>,
-    },
+    /// Unweighted rows ranked by [`crate::rank`] (the common case): per bucket,
+    /// from the highest scores down, (score, positives, negatives) of each
+    /// distinct score.
+    Packed(Vec<Vec<(f64, u64, u64)>>),
+    /// Unweighted rows whose scores span too wide a range to pack a label
+    /// beside them: positive and negative keys, each sorted ascending.
+    Unweighted { pos: Vec<u64>, neg: Vec<u64> },
+    /// Weighted rows: (key, weight) of positives and negatives, sorted by key.
     Weighted {
         pos: Vec<(u64, f64)>,
         neg: Vec<(u64, f64)>,
@@ -27,16 +32,24 @@ pub(crate) enum Sorted {
 }
 
 impl Sorted {
-    /// Splits rows by `is_pos` and sorts each side. Zero-weight rows are dropped
-    /// (scikit-learn does the same).
+    /// Splits rows by `is_pos` and sorts them by score. Zero-weight rows are
+    /// dropped (scikit-learn does the same).
     pub(crate) fn new(
         n: usize,
-        is_pos: impl Fn(usize) -> bool,
-        score: impl Fn(usize) -> f64,
+        is_pos: impl Fn(usize) -> bool + Sync,
+        score: impl Fn(usize) -> f64 + Sync,
         w: Option<&[f64]>,
     ) -> Self {
         match w {
             None => {
+                let groups = |run: &Run| {
+                    let mut g = Vec::new();
+                    run.for_each_group_desc(|s, pos, neg| g.push((s(), pos, neg)));
+                    g
+                };
+                if let Ranking::Ranked { parts, .. } = rank(n, &score, &is_pos, groups) {
+                    return Sorted::Packed(parts);
+                }
                 let mut pos = Vec::new();
                 let mut neg = Vec::with_capacity(n);
                 for i in 0..n {
@@ -71,9 +84,9 @@ impl Sorted {
         }
     }
 
-    /// Calls `f(threshold_key, tps, fps)` for each distinct score, from the
+    /// Calls `f(threshold, tps, fps)` for each distinct score, from the
     /// highest down, with cumulative (weighted) true / false positive counts.
-    pub(crate) fn for_each_threshold(&self, mut f: impl FnMut(u64, f64, f64)) {
+    pub(crate) fn for_each_threshold(&self, mut f: impl FnMut(f64, f64, f64)) {
         fn walk(
             np: usize,
             nn: usize,
@@ -81,7 +94,7 @@ impl Sorted {
             nk: impl Fn(usize) -> u64,
             pw: impl Fn(usize) -> f64,
             nw: impl Fn(usize) -> f64,
-            f: &mut impl FnMut(u64, f64, f64),
+            f: &mut impl FnMut(f64, f64, f64),
         ) {
             let (mut i, mut j) = (np, nn);
             let (mut tp, mut fp) = (0.0, 0.0);
@@ -99,10 +112,18 @@ impl Sorted {
                     fp += nw(j - 1);
                     j -= 1;
                 }
-                f(k, tp, fp);
+                f(unkey(k), tp, fp);
             }
         }
         match self {
+            Sorted::Packed(parts) => {
+                let (mut tp, mut fp) = (0u64, 0u64);
+                for &(t, p, n) in parts.iter().flatten() {
+                    tp += p;
+                    fp += n;
+                    f(t, tp as f64, fp as f64);
+                }
+            }
             Sorted::Unweighted { pos, neg } => walk(
                 pos.len(),
                 neg.len(),
@@ -127,8 +148,8 @@ impl Sorted {
     /// Cumulative counts at each distinct threshold (descending thresholds).
     pub(crate) fn cumulative(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let (mut thr, mut tps, mut fps) = (Vec::new(), Vec::new(), Vec::new());
-        self.for_each_threshold(|k, tp, fp| {
-            thr.push(unkey(k));
+        self.for_each_threshold(|t, tp, fp| {
+            thr.push(t);
             tps.push(tp);
             fps.push(fp);
         });
@@ -164,6 +185,115 @@ impl Sorted {
         }
         ap.max(0.0)
     }
+}
+
+/// A threshold-free metric of one binary problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BinaryMetric {
+    /// Area under the ROC curve.
+    Auc,
+    /// Average precision.
+    AveragePrecision,
+}
+
+/// `metric` of rows `0..n` (positive where `is_pos(i)`, scored `score(i)`).
+/// Unweighted rows are ranked by [`rank`], which also rejects non-finite
+/// scores; weighted rows, and scores too widely spread to pack, go through
+/// [`Sorted`] (their scores must have been checked).
+fn binary_metric(
+    n: usize,
+    is_pos: impl Fn(usize) -> bool + Sync,
+    score: impl Fn(usize) -> f64 + Sync,
+    w: Option<&[f64]>,
+    metric: BinaryMetric,
+) -> Result<f64> {
+    if w.is_none() {
+        let ranked = match metric {
+            BinaryMetric::Auc => finish(rank(n, &score, &is_pos, auc_part), auc_of_parts)?,
+            BinaryMetric::AveragePrecision => {
+                finish(rank(n, &score, &is_pos, ap_part), ap_of_parts)?
+            }
+        };
+        if let Some(v) = ranked {
+            return Ok(v);
+        }
+    }
+    let sorted = Sorted::new(n, is_pos, score, w);
+    Ok(match metric {
+        BinaryMetric::Auc => sorted.auc(),
+        BinaryMetric::AveragePrecision => sorted.average_precision(),
+    })
+}
+
+/// Combines the per-run results of [`rank`]; `None` when the scores were too
+/// widely spread to rank that way.
+fn finish<R>(r: Ranking<R>, combine: impl FnOnce(Vec<R>, Counts) -> f64) -> Result<Option<f64>> {
+    match r {
+        Ranking::Ranked { parts, total } => Ok(Some(combine(parts, total))),
+        Ranking::NonFinite => Err(MetricsError::NonFinite("y_score")),
+        Ranking::TooWide => Ok(None),
+    }
+}
+
+/// Twice the ROC area contributed by one run, unnormalised: over its negative
+/// rows, `2 * (positives above) + (positives tied with it)` (an exact integer).
+fn auc_part(run: &Run) -> u128 {
+    let mut tp = run.above().pos;
+    let mut area2 = 0u128;
+    run.for_each_group_desc(|_, p, n| {
+        area2 += n as u128 * (2 * tp + p) as u128;
+        tp += p;
+    });
+    area2
+}
+
+/// ROC-AUC from the runs' [`auc_part`]s; NaN without both classes.
+fn auc_of_parts(parts: Vec<u128>, total: Counts) -> f64 {
+    if total.pos == 0 || total.neg == 0 {
+        return f64::NAN;
+    }
+    let area2: u128 = parts.iter().sum();
+    area2 as f64 / 2.0 / (total.pos as f64 * total.neg as f64)
+}
+
+/// One run's share of `total_positives * average precision`: over its
+/// thresholds, (positives at the threshold) * (precision at the threshold).
+fn ap_part(run: &Run) -> f64 {
+    let Counts {
+        pos: mut tp,
+        neg: mut fp,
+    } = run.above();
+    let mut sum = 0.0;
+    run.for_each_group_desc(|_, p, n| {
+        tp += p;
+        fp += n;
+        if p > 0 {
+            sum += p as f64 * (tp as f64 / (tp + fp) as f64);
+        }
+    });
+    sum
+}
+
+/// Average precision from the runs' [`ap_part`]s (0 without positives).
+fn ap_of_parts(parts: Vec<f64>, total: Counts) -> f64 {
+    if total.pos == 0 {
+        return 0.0;
+    }
+    (parts.iter().sum::<f64>() / total.pos as f64).max(0.0)
+}
+
+/// Lengths and weights of binary scores; their finiteness is left to
+/// [`binary_metric`], which finds it on its first pass (checked here only
+/// with weights).
+fn check_binary_scores(y_len: usize, y_score: &[f64], w: Option<&[f64]>) -> Result<()> {
+    check_len("y_score", y_len, y_score.len())?;
+    if y_len == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    if w.is_some() {
+        check_finite("y_score", y_score)?;
+    }
+    check_weights(w, y_len)
 }
 
 fn check_scores(y_len: usize, y_score: &[f64], w: Option<&[f64]>) -> Result<()> {
@@ -319,7 +449,7 @@ pub fn roc_auc<L: Label>(
     y_score: &[f64],
     sample_weight: Option<&[f64]>,
 ) -> Result<f64> {
-    check_scores(y_true.len(), y_score, sample_weight)?;
+    check_binary_scores(y_true.len(), y_score, sample_weight)?;
     let classes = classes_of(y_true);
     if classes.len() > 2 {
         return Err(invalid(
@@ -330,13 +460,13 @@ pub fn roc_auc<L: Label>(
         return Ok(f64::NAN);
     }
     let pos = classes[1];
-    Ok(Sorted::new(
+    binary_metric(
         y_true.len(),
         |i| y_true[i].code() == pos,
         |i| y_score[i],
         sample_weight,
+        BinaryMetric::Auc,
     )
-    .auc())
 }
 
 /// Binary average precision (`average_precision_score`): the step-wise area
@@ -347,7 +477,7 @@ pub fn average_precision<L: Label>(
     pos_label: usize,
     sample_weight: Option<&[f64]>,
 ) -> Result<f64> {
-    check_scores(y_true.len(), y_score, sample_weight)?;
+    check_binary_scores(y_true.len(), y_score, sample_weight)?;
     let classes = classes_of(y_true);
     if classes.len() > 2 {
         return Err(invalid(
@@ -360,13 +490,13 @@ pub fn average_precision<L: Label>(
             present: classes,
         });
     }
-    Ok(Sorted::new(
+    binary_metric(
         y_true.len(),
         |i| y_true[i].code() == pos_label,
         |i| y_score[i],
         sample_weight,
+        BinaryMetric::AveragePrecision,
     )
-    .average_precision())
 }
 
 /// Multiclass strategy for ROC-AUC.
@@ -468,33 +598,32 @@ fn weighted_mean(v: &[f64], w: Option<&[f64]>) -> f64 {
 }
 
 /// One-vs-rest binary metric per class, plus class weights (weighted support).
+/// With `nan_without_both`, a class that is absent or alone gets NaN.
 fn ovr_per_class(
     enc: &[usize],
     s: &ScoreMatrix,
     w: Option<&[f64]>,
-    metric: fn(&Sorted) -> f64,
-    want_auc_nan_single: bool,
-) -> (Vec<f64>, Vec<f64>) {
-    let c = s.n_cols();
-    let res: Vec<(f64, f64)> = (0..c)
+    metric: BinaryMetric,
+    nan_without_both: bool,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (n, c) = (enc.len(), s.n_cols());
+    let mut rows = vec![0usize; c];
+    let mut support = vec![0.0; c];
+    for (i, &e) in enc.iter().enumerate() {
+        rows[e] += 1;
+        support[e] += w.map_or(1.0, |w| w[i]);
+    }
+    let cols = s.columns();
+    let values = (0..c)
         .into_par_iter()
         .map(|j| {
-            let sorted = Sorted::new(enc.len(), |i| enc[i] == j, |i| s.data()[i * c + j], w);
-            let support: f64 = (0..enc.len())
-                .filter(|&i| enc[i] == j)
-                .map(|i| w.map_or(1.0, |w| w[i]))
-                .sum();
-            let present = enc.contains(&j);
-            let all = enc.iter().all(|&e| e == j);
-            let v = if want_auc_nan_single && (!present || all) {
-                f64::NAN
-            } else {
-                metric(&sorted)
-            };
-            (v, support)
+            if nan_without_both && (rows[j] == 0 || rows[j] == n) {
+                return Ok(f64::NAN);
+            }
+            binary_metric(n, |i| enc[i] == j, |i| cols[j][i], w, metric)
         })
-        .collect();
-    res.into_iter().unzip()
+        .collect::<Result<Vec<f64>>>()?;
+    Ok((values, support))
 }
 
 fn average_ovr(scores: &mut [f64], support: &[f64], average: ScoreAverage) -> f64 {
@@ -516,17 +645,17 @@ fn average_ovr(scores: &mut [f64], support: &[f64], average: ScoreAverage) -> f6
 }
 
 /// Micro-averaged binary metric over all (row, class) cells.
-fn micro(enc: &[usize], s: &ScoreMatrix, w: Option<&[f64]>, metric: fn(&Sorted) -> f64) -> f64 {
+fn micro(enc: &[usize], s: &ScoreMatrix, w: Option<&[f64]>, metric: BinaryMetric) -> Result<f64> {
     let c = s.n_cols();
     let rw: Option<Vec<f64>> =
         w.map(|w| w.iter().flat_map(|&x| std::iter::repeat_n(x, c)).collect());
-    let sorted = Sorted::new(
+    binary_metric(
         enc.len() * c,
         |i| enc[i / c] == i % c,
         |i| s.data()[i],
         rw.as_deref(),
-    );
-    metric(&sorted)
+        metric,
+    )
 }
 
 /// Multiclass ROC-AUC (`roc_auc_score` with `multi_class`): rows of `y_score`
@@ -546,9 +675,10 @@ pub fn roc_auc_multiclass<L: Label>(
     match multi_class {
         MultiClass::Ovr => {
             if average == ScoreAverage::Micro {
-                return Ok(micro(&enc, y_score, sample_weight, Sorted::auc));
+                return micro(&enc, y_score, sample_weight, BinaryMetric::Auc);
             }
-            let (mut v, sup) = ovr_per_class(&enc, y_score, sample_weight, Sorted::auc, true);
+            let (mut v, sup) =
+                ovr_per_class(&enc, y_score, sample_weight, BinaryMetric::Auc, true)?;
             Ok(average_ovr(&mut v, &sup, average))
         }
         MultiClass::Ovo => {
@@ -579,17 +709,17 @@ pub fn roc_auc_multiclass<L: Label>(
                         .filter(|&i| enc[i] == a || enc[i] == b)
                         .collect();
                     let auc_for = |cls: usize| {
-                        Sorted::new(
+                        binary_metric(
                             rows.len(),
                             |r| enc[rows[r]] == cls,
                             |r| y_score.data()[rows[r] * c + cls],
                             None,
+                            BinaryMetric::Auc,
                         )
-                        .auc()
                     };
-                    ((auc_for(a) + auc_for(b)) / 2.0, rows.len() as f64 / n)
+                    Ok(((auc_for(a)? + auc_for(b)?) / 2.0, rows.len() as f64 / n))
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             let (scores, prev): (Vec<f64>, Vec<f64>) = res.into_iter().unzip();
             Ok(match average {
                 ScoreAverage::Weighted => weighted_mean(&scores, Some(&prev)),
@@ -609,7 +739,7 @@ pub fn roc_auc_ovr_per_class<L: Label>(
     check_matrix(y_true.len(), y_score, sample_weight)?;
     check_rows_sum_to_one(y_score)?;
     let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
-    Ok(ovr_per_class(&enc, y_score, sample_weight, Sorted::auc, true).0)
+    Ok(ovr_per_class(&enc, y_score, sample_weight, BinaryMetric::Auc, true)?.0)
 }
 
 /// Multiclass average precision (one-vs-rest over the classes of `y_true`).
@@ -622,20 +752,15 @@ pub fn average_precision_multiclass<L: Label>(
     check_matrix(y_true.len(), y_score, sample_weight)?;
     let (enc, _) = encode(y_true, None, y_score.n_cols())?;
     if average == ScoreAverage::Micro {
-        return Ok(micro(
-            &enc,
-            y_score,
-            sample_weight,
-            Sorted::average_precision,
-        ));
+        return micro(&enc, y_score, sample_weight, BinaryMetric::AveragePrecision);
     }
     let (mut v, sup) = ovr_per_class(
         &enc,
         y_score,
         sample_weight,
-        Sorted::average_precision,
+        BinaryMetric::AveragePrecision,
         false,
-    );
+    )?;
     Ok(average_ovr(&mut v, &sup, average))
 }
 
@@ -651,9 +776,9 @@ pub fn average_precision_per_class<L: Label>(
         &enc,
         y_score,
         sample_weight,
-        Sorted::average_precision,
+        BinaryMetric::AveragePrecision,
         false,
-    )
+    )?
     .0)
 }
 
@@ -713,4 +838,40 @@ pub fn top_k_accuracy<L: Label>(
         }
     }
     Ok(if normalize { hit / tot } else { hit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Large inputs take the bucketed path of [`rank`]; unit weights take the
+    /// independent weighted path, so the two must agree.
+    #[test]
+    fn ranked_and_weighted_paths_agree_on_large_inputs() {
+        let n = 150_000;
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let ones = vec![1.0; n];
+        for ties in [false, true] {
+            let (mut y, mut score) = (Vec::new(), Vec::new());
+            for _ in 0..n {
+                let label = next().is_multiple_of(3);
+                let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+                let x = 0.6 * u + 0.4 * label as u8 as f64 * u.sqrt();
+                y.push(label as u8);
+                score.push(if ties { (x * 50.0).round() / 50.0 } else { x });
+            }
+            let a = roc_auc(&y, &score, None).unwrap();
+            let b = roc_auc(&y, &score, Some(&ones)).unwrap();
+            assert!((a - b).abs() <= 1e-12 * b, "auc {a} vs {b}");
+            let a = average_precision(&y, &score, 1, None).unwrap();
+            let b = average_precision(&y, &score, 1, Some(&ones)).unwrap();
+            assert!((a - b).abs() <= 1e-12 * b, "ap {a} vs {b}");
+        }
+    }
 }
