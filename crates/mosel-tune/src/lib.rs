@@ -9,6 +9,7 @@
 //! It depends on no other mosel crate: the objective is any closure.
 
 pub mod error;
+pub mod importance;
 pub mod pareto;
 pub mod pruner;
 pub mod sampler;

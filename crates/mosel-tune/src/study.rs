@@ -826,6 +826,16 @@ impl Study {
             .ok_or(TuneError::NoCompletedTrials)
     }
 
+    /// Parameter importances for objective `objective` (see [`crate::importance`]).
+    pub fn importances(&self, objective: usize) -> Result<Vec<crate::importance::Importance>> {
+        let trials = self.trials()?;
+        Ok(crate::importance::param_importances(
+            &self.inner.space,
+            &trials,
+            objective,
+        ))
+    }
+
     /// The COMPLETE trials no other COMPLETE trial dominates, by number.
     pub fn pareto_front(&self) -> Result<Vec<FrozenTrial>> {
         let mut c = self.inner.cache()?;
