@@ -103,6 +103,9 @@ pub struct Args {
     /// Print a JSON summary (with the per-epoch history) instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Also write an HTML report with the learning curve.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -292,6 +295,40 @@ pub fn run(args: Args) -> Result<()> {
         fitted.with_context(|| format!("training {} with {}", cfg.model, cfg.optimizer))?;
     let summary =
         TrainSummary::from_history(&history, x.n_rows).context("training ran no epoch")?;
+    if let Some(path) = &args.report {
+        let header = mosel_report::Header {
+            title: Some(format!("mosel train — {source}")),
+            dataset: source.clone(),
+            task: problem.task.to_string(),
+            target: Some(target.clone()),
+            n_rows: Some(n as u64),
+            n_features: Some(x.n_cols as u64),
+            seed: Some(cfg.seed),
+            mosel_version: env!("CARGO_PKG_VERSION").to_string(),
+            duration_s: Some(history.seconds),
+            command: std::env::args().collect(),
+            validation: hold_out.then(|| format!("hold-out of {} rows", val_rows.len())),
+            extra: vec![
+                ("model".into(), cfg.model.to_string()),
+                ("optimizer".into(), cfg.optimizer.to_string()),
+                ("parameters".into(), model.n_params().to_string()),
+            ],
+            ..Default::default()
+        };
+        let mut input = mosel_report::ReportInput::new(header);
+        let loss_name = model.fitted().map(|f| f.loss.to_string());
+        input.learning_curves.push(mosel_report::LearningCurve {
+            name: format!("{} with {}", cfg.model, cfg.optimizer),
+            loss: loss_name,
+            train_loss: history.records.iter().map(|r| r.train_loss).collect(),
+            val_loss: history.records.iter().filter_map(|r| r.val_loss).collect(),
+            best_epoch: history.best_epoch,
+            stopped_epoch: (history.stop == mosel_train::StopReason::EarlyStopping)
+                .then_some(history.records.len()),
+            patience: args.early_stopping,
+        });
+        super::report::write_report(&input, path)?;
+    }
     if let Some(out) = &args.output {
         let info = SaveInfo {
             target: Some(target.clone()),
