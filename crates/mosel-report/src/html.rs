@@ -54,14 +54,14 @@ svg.plot .diag{fill:none;stroke:#E69F00;stroke-width:1.2}
 svg.plot .hmframe{fill:none;stroke:#6b7580;stroke-width:1}
 svg.plot .cell{font-variant-numeric:tabular-nums}
 .slices{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:8px}
-svg.mini{display:block;width:120px;height:18px}
+svg.mini{display:block;width:104px;height:18px}
 svg.mini .ci{stroke:#0072B2;stroke-width:2}
 svg.mini .mean{fill:#0072B2}
 svg.mini .ref{stroke:#999;stroke-width:1;stroke-dasharray:3 2}
 .tablewrap{overflow-x:auto;margin:0 0 6px}
 table.lb{border-collapse:collapse;width:100%;font-size:14px;font-variant-numeric:tabular-nums}
-table.lb th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);text-align:left;border-bottom:2px solid var(--line);padding:6px 10px;white-space:nowrap}
-table.lb td{border-bottom:1px solid var(--line);padding:6px 10px;vertical-align:middle}
+table.lb th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);text-align:left;border-bottom:2px solid var(--line);padding:6px 7px;white-space:nowrap}
+table.lb td{border-bottom:1px solid var(--line);padding:6px 7px;vertical-align:middle}
 table.lb.small{font-size:13px;margin-top:10px}
 table.lb .num{text-align:right;white-space:nowrap}
 table.lb .strong{font-weight:700}
