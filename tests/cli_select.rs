@@ -32,6 +32,7 @@ fn select_with_a_candidate_file_saves_a_model_that_predicts() {
     .unwrap();
     let model = tmp("wine.mosel");
     let results = tmp("wine.json");
+    let report = tmp("wine.html");
     let (code, out, err) = mosel(&[
         "select",
         "--dataset",
@@ -46,6 +47,8 @@ fn select_with_a_candidate_file_saves_a_model_that_predicts() {
         model.to_str().unwrap(),
         "--results",
         results.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
         "--quiet",
     ]);
     assert_eq!(code, 0, "{err}");
@@ -54,6 +57,8 @@ fn select_with_a_candidate_file_saves_a_model_that_predicts() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(v["format"], "mosel.selection");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg") && html.contains("net"), "report without plots");
     assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
     assert_eq!(v["folds"].as_array().unwrap().len(), 3);
     let sel = v["selected"]["candidate"].as_u64().unwrap() as usize;

@@ -261,6 +261,10 @@ pub struct OutputArgs {
     /// training curves, timing) to this JSON file.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub results: Option<PathBuf>,
+    /// Also write a self-contained HTML report (leaderboard, fold scores, ROC / PR curves,
+    /// confusion matrix, learning curves) to this file.
+    #[arg(long, value_name = "FILE.html", help_heading = "Output")]
+    pub report: Option<PathBuf>,
     /// Print the full results as JSON on stdout instead of tables.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
@@ -351,6 +355,11 @@ pub fn run_selection(
             .write(path)
             .with_context(|| format!("writing results to {}", path.display()))?;
     }
+    if let Some(path) = &output.report {
+        let input = super::report::from_text(&serde_json::to_string(&results)?, 3)?;
+        super::report::write_report(&input, path)
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
     if output.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }
@@ -374,6 +383,7 @@ pub fn options(
             keep_oof: !output.no_oof,
             histories: HistoryPolicy::FirstFold,
             threads: split.threads,
+            train_scores: true,
         },
         rule,
         alpha: 0.05,
@@ -642,6 +652,9 @@ pub fn run(args: Args) -> Result<()> {
     );
     if let Some(p) = &args.output.results {
         println!("results written to {}", p.display());
+    }
+    if let Some(p) = &args.output.report {
+        println!("report written to {}", p.display());
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use super::{DataArgs, TargetArgs};
 #[command(
     after_help = "Without --candidates or candidate flags, the default set for the task is used: \
 the linear model (logistic or linear regression) with L-BFGS, GD, SGD and Adam over small grids \
-of learning rates and L2 strengths, and two MLPs.\n\nExamples:\n  mosel select --dataset breast-cancer\n  mosel select --dataset breast-cancer --rule one-se -o model.mosel --results results.json\n  mosel select --dataset iris --nested --folds 5\n  mosel select --data train.csv --target label --candidates candidates.toml --metric roc_auc\n  mosel select --dataset wine --optimizer adam --lr 0.001 --lr 0.01 --lr 0.1"
+of learning rates and L2 strengths, and two MLPs.\n\nExamples:\n  mosel select --dataset breast-cancer\n  mosel select --dataset breast-cancer --rule one-se -o model.mosel --results results.json --report report.html\n  mosel select --dataset iris --nested --folds 5\n  mosel select --data train.csv --target label --candidates candidates.toml --metric roc_auc\n  mosel select --dataset wine --optimizer adam --lr 0.001 --lr 0.01 --lr 0.1"
 )]
 pub struct Args {
     #[command(flatten)]
@@ -199,6 +199,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(p) = &args.out.results {
         println!("results written to {}", p.display());
+    }
+    if let Some(p) = &args.out.report {
+        println!("report written to {}", p.display());
     }
     Ok(())
 }

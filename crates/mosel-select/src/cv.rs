@@ -48,6 +48,14 @@ pub struct CvOptions {
     pub histories: HistoryPolicy,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
+    /// Also score every fold's training rows (the overfitting gap). Off, the training
+    /// scores are NaN (like scikit-learn's `return_train_score=False`).
+    #[serde(default = "yes")]
+    pub train_scores: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl CvOptions {
@@ -60,6 +68,7 @@ impl CvOptions {
             keep_oof: true,
             histories: HistoryPolicy::FirstFold,
             threads: None,
+            train_scores: true,
         }
     }
 }
@@ -663,22 +672,34 @@ fn fit_one(cand: &Candidate, f: usize, fd: &FoldData, options: &CvOptions) -> Ta
         }
         Ok(p)
     };
-    let (test_pred, train_pred) = match (predict(&fd.x_test), predict(&fd.x_train)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
+    let test_pred = match predict(&fd.x_test) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let train_pred = if options.train_scores {
+        match predict(&fd.x_train) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(e),
+        }
+    } else {
+        None
     };
     let mut test = Vec::with_capacity(options.metrics.len());
     let mut train = Vec::with_capacity(options.metrics.len());
     for m in &options.metrics {
-        match (
-            m.score(&fd.y_test, &test_pred),
-            m.score(&fd.y_train, &train_pred),
-        ) {
-            (Ok(a), Ok(b)) => {
+        let scored = m.score(&fd.y_test, &test_pred).and_then(|a| {
+            let b = match &train_pred {
+                Some(p) => m.score(&fd.y_train, p)?,
+                None => f64::NAN,
+            };
+            Ok((a, b))
+        });
+        match scored {
+            Ok((a, b)) => {
                 test.push(a);
                 train.push(b);
             }
-            (Err(e), _) | (_, Err(e)) => return fail(format!("scoring {m}: {e}")),
+            Err(e) => return fail(format!("scoring {m}: {e}")),
         }
     }
     let curve = record.then(|| {
