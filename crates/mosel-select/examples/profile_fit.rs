@@ -5,7 +5,6 @@ use mosel_train::{FitOptions, Learner, Model, ModelKind, OptimizerSpec, TrainCon
 use std::time::Instant;
 
 fn main() {
-    let n = 50_000;
     let d = 30;
     let xb = std::fs::read("bench/out/select/select_50000.f32").expect("run selection.py gen");
     let yb = std::fs::read("bench/out/select/select_50000.u8").unwrap();
