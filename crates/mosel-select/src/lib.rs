@@ -11,6 +11,8 @@
 //!   (Holm-adjusted), the best-mean and one-standard-error rules.
 //! * [`select`]: the whole selection, nested cross-validation and the refit of the winner.
 //! * [`results`]: the versioned JSON results schema.
+//! * [`tuning`]: mosel's models in a `mosel-tune` study: the default search space per task,
+//!   trial parameters to candidates, the cross-validated trial objective with pruning.
 //!
 //! ```no_run
 //! use mosel_data::{DataSource, ReadOptions};
@@ -44,6 +46,7 @@ mod nan;
 pub mod results;
 pub mod select;
 pub mod split;
+pub mod tuning;
 
 pub use candidate::{Candidate, default_candidates};
 pub use cv::{CvData, CvOptions, CvRun, cross_validate};
