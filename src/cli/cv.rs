@@ -536,12 +536,15 @@ pub fn print_leaderboard(lb: &Leaderboard) {
         .iter()
         .filter(|r| r.not_worse == Some(true) && Some(r.candidate) != lb.best)
         .count();
-    if n_ok > 1 {
+    let tested = lb.rows.iter().any(|r| r.p_value.is_some());
+    if n_ok > 1 && tested {
         println!(
             "≈ best: not significantly worse than the best ({n_not_worse} of {}; corrected resampled t-test, Holm-adjusted, alpha {}); gap > 0 on a score (< 0 on a loss) means overfitting",
             n_ok - 1,
             lb.alpha
         );
+    } else if n_ok > 1 {
+        println!("one split: no interval and no significance test (they need at least 2 folds)");
     }
 }
 

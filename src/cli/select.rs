@@ -143,15 +143,18 @@ pub fn run(args: Args) -> Result<()> {
     let row = lb.row(s).expect("the selected candidate has a row");
     let m = &row.metrics[0];
     println!();
+    let ci = if m.ci_low.is_finite() {
+        format!(", 95% CI [{}, {}]", fmt4(m.ci_low), fmt4(m.ci_high))
+    } else {
+        String::new()
+    };
     println!(
-        "selected ({} rule): {}  —  {} {} ± {}, 95% CI [{}, {}], {} parameters",
+        "selected ({} rule): {}  —  {} {} ± {}{ci}, {} parameters",
         lb.rule,
         row.name,
         lb.metric,
         fmt4(m.mean),
         fmt4(m.std),
-        fmt4(m.ci_low),
-        fmt4(m.ci_high),
         row.n_params
     );
     println!("  {}", row.description);
