@@ -339,13 +339,18 @@ fn adam(
 ) {
     let c1 = 1.0 - beta1.powf(t as f64);
     let c2 = 1.0 - beta2.powf(t as f64);
-    for i in 0..params.len() {
-        let g = grad[i];
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
-        let mhat = m[i] / c1;
-        let vhat = v[i] / c2;
-        params[i] -= lr * mhat / (vhat.sqrt() + eps);
+    let (inv1, inv2) = (1.0 / c1, 1.0 / c2);
+    for (((p, &g), m), v) in params
+        .iter_mut()
+        .zip(grad)
+        .zip(m.iter_mut())
+        .zip(v.iter_mut())
+    {
+        *m = beta1 * *m + (1.0 - beta1) * g;
+        *v = beta2 * *v + (1.0 - beta2) * g * g;
+        let mhat = *m * inv1;
+        let vhat = *v * inv2;
+        *p -= lr * mhat / (vhat.sqrt() + eps);
     }
 }
 

@@ -206,6 +206,38 @@ fn mlp_learns_with_every_activation_and_is_thread_count_independent() {
     }
 }
 
+/// The linear models' f64 path splits rows into chunks of 2048: several chunks, several
+/// thread counts, one answer.
+#[test]
+fn linear_models_are_thread_count_independent() {
+    let (x, y) = blobs(9000, 3, 5, 11);
+    for (model, opt) in [
+        (ModelKind::Logistic, "lbfgs"),
+        (ModelKind::Softmax, "gd"),
+        (ModelKind::Logistic, "sgd"),
+    ] {
+        let cfg = TrainConfig {
+            optimizer: opt.parse().unwrap(),
+            epochs: 5,
+            batch_size: Some(4500),
+            l2: 1e-3,
+            ..TrainConfig::new(model)
+        };
+        let fit_in = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut m = Model::new(cfg.clone()).unwrap();
+                m.fit(&x, &y, FitOptions::default()).unwrap();
+                m.fitted().unwrap().params.clone()
+            })
+        };
+        assert_eq!(fit_in(1), fit_in(3), "{opt}");
+    }
+}
+
 #[test]
 fn early_stopping_restores_best_and_callback_can_stop() {
     // Overlapping classes with 25 % flipped labels: a wide MLP overfits, so the validation
