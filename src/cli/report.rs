@@ -763,6 +763,43 @@ mod tests {
     }
 
     #[test]
+    fn multiclass_gets_one_vs_rest_curves_and_top_label_calibration() {
+        let text = r#"{
+          "format": "mosel.selection", "format_version": 1,
+          "data": {"source": "toy3", "task": "multiclass", "classes": ["a", "b", "c"]},
+          "y_true": {"classes": [0, 1, 2, 0, 1, 2]},
+          "candidates": [{"name": "softmax", "folds": [],
+            "oof": {"rows": [0,1,2,3,4,5], "proba": [[0.8,0.1,0.1],[0.1,0.7,0.2],[0.2,0.2,0.6],[0.3,0.6,0.1],[0.2,0.5,0.3],[0.1,0.1,0.8]]}}],
+          "leaderboard": {"metric": "accuracy", "greater_is_better": true, "rows": [{"candidate": 0, "name": "softmax"}], "best": 0}
+        }"#;
+        let input = from_text(text, 3).unwrap();
+        // Argmax predictions [0,1,2,1,1,2] vs truth [0,1,2,0,1,2].
+        assert_eq!(
+            input.confusion.as_ref().unwrap().counts,
+            vec![
+                vec![1.0, 1.0, 0.0],
+                vec![0.0, 2.0, 0.0],
+                vec![0.0, 0.0, 2.0]
+            ]
+        );
+        let names: Vec<&str> = input.roc_curves.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "softmax — a vs rest",
+                "softmax — b vs rest",
+                "softmax — c vs rest"
+            ]
+        );
+        // Class c vs rest: scores of c rows {0.6, 0.8} above all others {0.1,0.2,0.1,0.3} -> AUC 1.
+        assert_eq!(input.roc_curves[2].auc, Some(1.0));
+        assert_eq!(
+            input.calibration.last().unwrap().name,
+            "softmax (top label)"
+        );
+    }
+
+    #[test]
     fn rejects_other_versions_and_formats() {
         let e = from_text(
             &selection_json().replace("\"format_version\": 1", "\"format_version\": 9"),

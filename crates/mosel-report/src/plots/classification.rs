@@ -52,7 +52,7 @@ pub fn roc(ids: &Ids, curves: &[RocCurve]) -> String {
         .enumerate()
         .map(|(i, c)| {
             let l = match c.auc.filter(|a| a.is_finite()) {
-                Some(a) => format!("{} (AUC {})", c.name, fmt(a)),
+                Some(a) => format!("{} (AUC {})", truncate(&c.name, 40).0, fmt(a)),
                 None => c.name.clone(),
             };
             LegendItem::line(l, scale::colour(i), scale::dash(i))
@@ -112,15 +112,22 @@ pub fn pr(ids: &Ids, curves: &[PrCurve]) -> String {
         .enumerate()
         .map(|(i, c)| {
             let l = match c.average_precision.filter(|a| a.is_finite()) {
-                Some(a) => format!("{} (AP {})", c.name, fmt(a)),
+                Some(a) => format!("{} (AP {})", truncate(&c.name, 40).0, fmt(a)),
                 None => c.name.clone(),
             };
             LegendItem::line(l, scale::colour(i), scale::dash(i))
         })
         .collect();
-    let prevalence = usable
+    // One chance line when every curve has the same prevalence (one-vs-rest curves of
+    // different classes do not).
+    let prevs: Vec<f64> = usable
         .iter()
-        .find_map(|c| c.prevalence.filter(|p| p.is_finite()));
+        .filter_map(|c| c.prevalence.filter(|p| p.is_finite()))
+        .collect();
+    let prevalence = prevs
+        .first()
+        .copied()
+        .filter(|p| prevs.iter().all(|q| (q - p).abs() < 1e-9));
     if let Some(p) = prevalence {
         legend.push(LegendItem::line(
             format!("chance (prevalence {})", fmt(p)),
@@ -522,7 +529,7 @@ pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
             let l = if extra.is_empty() {
                 c.name.clone()
             } else {
-                format!("{} ({})", c.name, extra.join(", "))
+                format!("{} ({})", truncate(&c.name, 30).0, extra.join(", "))
             };
             LegendItem::line(l, scale::colour(i), scale::dash(i))
         })
