@@ -527,10 +527,24 @@ fn run_folds(
     let tasks: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..folds.len()).map(move |f| (c, f)))
         .collect();
+    // With at least as many fits as workers, each fit runs on one thread (a single-thread
+    // pool per worker), so the fits' own parallel loops do not compete for the workers.
+    let workers = rayon::current_num_threads();
+    let solo: Vec<rayon::ThreadPool> = if workers > 1 && tasks.len() >= workers {
+        (0..workers)
+            .filter_map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let results: Vec<TaskResult> = tasks
         .par_iter()
         .map(|&(c, f)| {
-            let r = fit_one(&candidates[c], f, fold_data(f, prep_of[c]), options);
+            let fit = || fit_one(&candidates[c], f, fold_data(f, prep_of[c]), options);
+            let r = match rayon::current_thread_index() {
+                Some(i) if !solo.is_empty() => solo[i % solo.len()].install(fit),
+                _ => fit(),
+            };
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(cb) = progress {
                 cb(Progress {
