@@ -58,7 +58,10 @@ fn select_with_a_candidate_file_saves_a_model_that_predicts() {
         serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(v["format"], "mosel.selection");
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("<svg") && html.contains("net"), "report without plots");
+    assert!(
+        html.contains("<svg") && html.contains("net"),
+        "report without plots"
+    );
     assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
     assert_eq!(v["folds"].as_array().unwrap().len(), 3);
     let sel = v["selected"]["candidate"].as_u64().unwrap() as usize;
