@@ -513,3 +513,54 @@ fn kill_9_loses_no_finished_trial_and_resumes() {
     assert!(after.iter().all(|t| t.state != TrialState::Waiting));
     let _ = Arc::strong_count(study.storage());
 }
+
+/// Child half of the SQLite multi-process test.
+#[test]
+fn sqlite_worker_child() {
+    let Ok(url) = std::env::var("MOSEL_SQLITE_CHILD_URL") else {
+        return;
+    };
+    let study = Study::builder("shared", x_space())
+        .storage(storage::open(&url).unwrap())
+        .sampler(Box::new(TpeSampler::with_seed(std::process::id() as u64)))
+        .build()
+        .unwrap();
+    study
+        .optimize(
+            &OptimizeOptions {
+                study_trials: Some(60),
+                n_jobs: 1,
+                ..Default::default()
+            },
+            |t: &mut Trial| {
+                std::thread::sleep(Duration::from_millis(1));
+                Ok(t.float("x")?.powi(2))
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn three_processes_share_one_sqlite_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("shared.db").display());
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "sqlite_worker_child", "--test-threads", "1"])
+                .env("MOSEL_SQLITE_CHILD_URL", &url)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let st = storage::open(&url).unwrap();
+    let (_, _, trials) = mosel_tune::study::load_study(&*st, "shared").unwrap();
+    assert_eq!(trials.len(), 60);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete));
+    let numbers: HashSet<u64> = trials.iter().map(|t| t.number).collect();
+    assert_eq!(numbers.len(), 60);
+}
