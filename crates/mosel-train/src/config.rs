@@ -191,7 +191,7 @@ pub struct TrainConfig {
     /// Mini-batch size for the stochastic optimizers; `None` = min(32, n). GD and L-BFGS
     /// always use the full batch.
     pub batch_size: Option<usize>,
-    /// L1 penalty strength (subgradient; not available with L-BFGS).
+    /// L1 penalty strength (first-order optimizers: subgradient; L-BFGS: OWL-QN).
     pub l1: f64,
     /// L2 penalty strength: `(l2/2)·‖w‖²`.
     pub l2: f64,
@@ -312,9 +312,6 @@ impl TrainConfig {
                         .into(),
                 );
             }
-        }
-        if self.l1 > 0.0 && matches!(self.optimizer, OptimizerSpec::Lbfgs { .. }) {
-            return bad("the L1 penalty is not differentiable: use a first-order optimizer with --l1, or L-BFGS with --l2 only".into());
         }
         if let Some(es) = &self.early_stopping
             && !(es.validation_fraction > 0.0 && es.validation_fraction < 1.0)

@@ -832,7 +832,7 @@ impl Learner for Model {
                 last.set(s);
                 s.loss / n as f64 + add_penalty(p, &wranges, 0.0, cfg.l2, g)
             };
-            let rep = lbfgs::minimize(&mut params, objective, &lopts, |it, p| {
+            let on_iter = |it: &lbfgs::LbfgsIter, p: &[f64]| {
                 let (vl, vm) = validate(p);
                 let rec = EpochRecord {
                     epoch: it.iter,
@@ -846,7 +846,12 @@ impl Learner for Model {
                 };
                 result = mon.after_epoch(rec, p);
                 matches!(result, Ok(None))
-            });
+            };
+            let rep = if cfg.l1 > 0.0 {
+                lbfgs::minimize_owlqn(&mut params, objective, cfg.l1, &wranges, &lopts, on_iter)
+            } else {
+                lbfgs::minimize(&mut params, objective, &lopts, on_iter)
+            };
             match result? {
                 Some(r) => stop = r,
                 None => {

@@ -72,7 +72,12 @@ fn logistic_and_ridge_match_sklearn() {
                 .collect();
             (ModelKind::Logistic, Target::Classes { codes, labels })
         };
-        let mut m = Model::new(lbfgs_tight(model, l2)).unwrap();
+        let l1 = case["l1"].as_f64().unwrap_or(0.0);
+        let mut m = Model::new(TrainConfig {
+            l1,
+            ..lbfgs_tight(model, l2)
+        })
+        .unwrap();
         let h = m.fit(&x, &y, FitOptions::default()).unwrap();
         let (w, b) = m.coefficients().unwrap();
         let k = b.len();
@@ -89,6 +94,11 @@ fn logistic_and_ridge_match_sklearn() {
             worst = worst.max((b[c] - icpt[c].as_f64().unwrap()).abs());
         }
         let name = case["name"].as_str().unwrap();
+        if let Some(zeros) = case["n_zero"].as_u64() {
+            // OWL-QN lands exactly on zero where the L1 penalty makes a weight vanish.
+            let ours = w.iter().filter(|v| **v == 0.0).count() as u64;
+            assert_eq!(ours, zeros, "{name}: zero coefficients");
+        }
         assert!(
             worst <= 1e-4,
             "{name}: max |coef - sklearn| = {worst:e} after {} iterations ({:?})",
@@ -409,7 +419,7 @@ fn bad_input_errors() {
     };
     assert!(matches!(Model::new(cfg), Err(TrainError::Config(_))));
     let cfg = TrainConfig {
-        l1: 0.1,
+        l1: -0.1,
         ..TrainConfig::new(ModelKind::Logistic)
     };
     assert!(matches!(Model::new(cfg), Err(TrainError::Config(_))));
