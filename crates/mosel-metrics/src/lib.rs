@@ -25,6 +25,7 @@ pub mod multilabel;
 pub mod paired;
 pub mod probability;
 mod rank;
+mod scan;
 pub mod ranking;
 pub mod regression;
 mod sort;

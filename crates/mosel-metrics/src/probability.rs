@@ -7,6 +7,7 @@ use crate::error::{MetricsError, Result, check_finite, check_len, check_weights,
 use crate::label::Label;
 pub use crate::matrix::ScoreMatrix;
 use crate::ranking::classes_of;
+use crate::scan::{Scan, scan_rows};
 
 fn check_probs(what: &'static str, p: &[f64]) -> Result<()> {
     check_finite(what, p)?;
@@ -58,13 +59,10 @@ pub fn probability_warnings(proba: &ScoreMatrix) -> Vec<String> {
     }
 }
 
-/// One-hot column of each row: classes are `labels` (sorted) or the distinct
-/// codes of `y_true`; at least two are needed.
-fn one_hot_classes<L: Label>(
-    y_true: &[L],
-    labels: Option<&[usize]>,
-) -> Result<(Vec<usize>, Vec<usize>)> {
-    let classes = match labels {
+/// Classes of a probabilistic problem: `labels` (sorted, deduplicated) or the
+/// distinct codes of `y_true`; at least two are needed.
+fn prob_classes<L: Label>(y_true: &[L], labels: Option<&[usize]>) -> Result<Vec<usize>> {
+    match labels {
         Some(l) => {
             let mut c = l.to_vec();
             c.sort_unstable();
@@ -74,7 +72,7 @@ fn one_hot_classes<L: Label>(
                     "The labels array needs to contain at least two labels, got {c:?}."
                 )));
             }
-            c
+            Ok(c)
         }
         None => {
             let c = classes_of(y_true);
@@ -84,21 +82,70 @@ fn one_hot_classes<L: Label>(
                     c.first().copied().unwrap_or(0)
                 )));
             }
-            c
+            Ok(c)
         }
-    };
-    let enc = y_true
+    }
+}
+
+/// Error for the first code of `y_true` that is not one of `classes`.
+fn check_codes<L: Label>(y_true: &[L], classes: &[usize]) -> Result<()> {
+    match y_true
         .iter()
-        .map(|y| {
-            classes.binary_search(&y.code()).map_err(|_| {
-                invalid(format!(
-                    "y_true contains value {} not belonging to the passed labels {classes:?}.",
-                    y.code()
-                ))
-            })
-        })
-        .collect::<Result<Vec<usize>>>()?;
+        .find(|y| classes.binary_search(&y.code()).is_err())
+    {
+        Some(y) => Err(invalid(format!(
+            "y_true contains value {} not belonging to the passed labels {classes:?}.",
+            y.code()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Column of each class code: `lut[code]` (codes of `classes` only).
+fn column_lut(classes: &[usize]) -> Vec<u32> {
+    let mut lut = vec![u32::MAX; classes.last().map_or(0, |&m| m + 1)];
+    for (j, &c) in classes.iter().enumerate() {
+        lut[c] = j as u32;
+    }
+    lut
+}
+
+/// One-hot column of each row: classes are `labels` (sorted) or the distinct
+/// codes of `y_true`; at least two are needed.
+fn one_hot_classes<L: Label>(
+    y_true: &[L],
+    labels: Option<&[usize]>,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let classes = prob_classes(y_true, labels)?;
+    check_codes(y_true, &classes)?;
+    let lut = column_lut(&classes);
+    let enc = y_true.iter().map(|y| lut[y.code()] as usize).collect();
     Ok((enc, classes))
+}
+
+/// The errors [`check_probs`] would report, from a [`scan_rows`] of the
+/// probabilities.
+fn check_scanned(what: &'static str, s: &Scan) -> Result<()> {
+    if !s.finite {
+        return Err(MetricsError::NonFinite(what));
+    }
+    if s.hi > 1.0 {
+        return Err(MetricsError::ProbabilityOutOfRange {
+            what,
+            side: "greater",
+            bound: 1.0,
+            value: s.hi,
+        });
+    }
+    if s.lo < 0.0 {
+        return Err(MetricsError::ProbabilityOutOfRange {
+            what,
+            side: "less",
+            bound: 0.0,
+            value: s.lo,
+        });
+    }
+    Ok(())
 }
 
 fn wavg(v: impl Iterator<Item = f64>, w: Option<&[f64]>, normalize: bool) -> f64 {
@@ -109,21 +156,6 @@ fn wavg(v: impl Iterator<Item = f64>, w: Option<&[f64]>, normalize: bool) -> f64
         sw += wi;
     }
     if normalize { s / sw } else { s }
-}
-
-/// Probability of each class per row: `n_cols == 1` means the probability of
-/// the larger class of a binary problem.
-fn expand<'a>(proba: &'a ScoreMatrix<'a>, i: usize) -> ProbRow<'a> {
-    if proba.n_cols() == 1 {
-        ProbRow::Binary(proba.data()[i])
-    } else {
-        ProbRow::Full(proba.row(i))
-    }
-}
-
-enum ProbRow<'a> {
-    Binary(f64),
-    Full(&'a [f64]),
 }
 
 /// Log-loss (cross-entropy) of predicted probabilities, natural log.
@@ -138,13 +170,56 @@ pub fn log_loss<L: Label>(
     sample_weight: Option<&[f64]>,
     normalize: bool,
 ) -> Result<f64> {
-    check_len("y_proba rows", y_true.len(), y_proba.n_rows())?;
-    if y_true.is_empty() {
+    let n = y_true.len();
+    check_len("y_proba rows", n, y_proba.n_rows())?;
+    if n == 0 {
         return Err(MetricsError::Empty("y_true has no rows"));
     }
-    check_probs("y_prob", y_proba.data())?;
-    check_weights(sample_weight, y_true.len())?;
-    let (enc, classes) = one_hot_classes(y_true, labels)?;
+    let lut = match check_weights(sample_weight, n)
+        .and_then(|_| log_loss_columns(y_true, labels, y_proba))
+    {
+        Ok(lut) => lut,
+        Err(e) => {
+            check_probs("y_prob", y_proba.data())?; // reported first
+            return Err(e);
+        }
+    };
+    let (c, p) = (y_proba.n_cols(), y_proba.data());
+    let eps = f64::EPSILON;
+    let clip = |p: f64| p.clamp(eps, 1.0 - eps);
+    let scan = scan_rows(n, p, sample_weight, |rows, out| {
+        let y = &y_true[rows.clone()];
+        if c == 1 {
+            for ((o, y), &p) in out.iter_mut().zip(y).zip(&p[rows]) {
+                let positive = lut[y.code()] == 1;
+                *o = -(if positive { clip(p) } else { clip(1.0 - p) }).ln();
+            }
+        } else {
+            let block = &p[rows.start * c..rows.end * c];
+            for ((o, y), r) in out.iter_mut().zip(y).zip(block.chunks_exact(c)) {
+                *o = -clip(r[lut[y.code()] as usize]).ln();
+            }
+        }
+    });
+    check_scanned("y_prob", &scan)?;
+    Ok(if normalize {
+        scan.sum / scan.weight
+    } else {
+        scan.sum
+    })
+}
+
+/// Column of each class code for [`log_loss`], after checking the classes
+/// against `labels` and the number of probability columns.
+fn log_loss_columns<L: Label>(
+    y_true: &[L],
+    labels: Option<&[usize]>,
+    y_proba: &ScoreMatrix,
+) -> Result<Vec<u32>> {
+    let classes = prob_classes(y_true, labels)?;
+    if labels.is_some() {
+        check_codes(y_true, &classes)?;
+    }
     let ncols = if y_proba.n_cols() == 1 {
         2
     } else {
@@ -156,16 +231,7 @@ pub fn log_loss<L: Label>(
             classes.len()
         )));
     }
-    let eps = f64::EPSILON;
-    let clip = |p: f64| p.clamp(eps, 1.0 - eps);
-    let losses = enc
-        .iter()
-        .enumerate()
-        .map(|(i, &e)| match expand(y_proba, i) {
-            ProbRow::Binary(p) => -(if e == 1 { clip(p) } else { clip(1.0 - p) }).ln(),
-            ProbRow::Full(r) => -clip(r[e]).ln(),
-        });
-    Ok(wavg(losses, sample_weight, normalize))
+    Ok(column_lut(&classes))
 }
 
 /// Brier score of a binary problem: mean squared difference between the
@@ -177,19 +243,41 @@ pub fn brier_score<L: Label>(
     pos_label: Option<usize>,
     sample_weight: Option<&[f64]>,
 ) -> Result<f64> {
-    check_len("y_prob", y_true.len(), y_prob.len())?;
-    if y_true.is_empty() {
+    let n = y_true.len();
+    check_len("y_prob", n, y_prob.len())?;
+    if n == 0 {
         return Err(MetricsError::Empty("y_true has no rows"));
     }
-    check_probs("y_prob", y_prob)?;
-    check_weights(sample_weight, y_true.len())?;
+    let pos = match check_weights(sample_weight, n).and_then(|_| brier_pos_label(y_true, pos_label))
+    {
+        Ok(pos) => pos,
+        Err(e) => {
+            check_probs("y_prob", y_prob)?; // reported first
+            return Err(e);
+        }
+    };
+    let scan = scan_rows(n, y_prob, sample_weight, |rows, out| {
+        for ((v, y), &p) in out.iter_mut().zip(&y_true[rows.clone()]).zip(&y_prob[rows]) {
+            let o = (y.code() == pos) as u8 as f64;
+            // scikit-learn sums both columns of [1-p, p] then halves.
+            *v = (((1.0 - o) - (1.0 - p)).powi(2) + (o - p).powi(2)) * 0.5;
+        }
+    });
+    check_scanned("y_prob", &scan)?;
+    Ok(scan.sum / scan.weight)
+}
+
+/// The positive class of a binary Brier score: `pos_label` (which must occur
+/// when `y_true` has two classes), else 1 when all codes are 0/1, else the
+/// largest code (scikit-learn).
+fn brier_pos_label<L: Label>(y_true: &[L], pos_label: Option<usize>) -> Result<usize> {
     let classes = classes_of(y_true);
     if classes.len() > 2 {
         return Err(invalid(
             "The type of the target inferred from y_true is multiclass but should be binary according to the shape of y_prob.",
         ));
     }
-    let pos = match pos_label {
+    Ok(match pos_label {
         Some(p) => {
             if classes.len() == 2 && !classes.contains(&p) {
                 return Err(MetricsError::InvalidPosLabel {
@@ -206,13 +294,7 @@ pub fn brier_score<L: Label>(
                 *classes.last().unwrap()
             }
         }
-    };
-    let v = y_true.iter().zip(y_prob).map(|(y, &p)| {
-        let o = (y.code() == pos) as u8 as f64;
-        // scikit-learn sums both columns of [1-p, p] then halves.
-        (((1.0 - o) - (1.0 - p)).powi(2) + (o - p).powi(2)) * 0.5
-    });
-    Ok(wavg(v, sample_weight, true))
+    })
 }
 
 /// Multiclass Brier score: mean over rows of the squared distance between the

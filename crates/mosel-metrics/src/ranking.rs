@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{MetricsError, Result, check_finite, check_len, check_weights, invalid};
-use crate::label::Label;
+use crate::label::{Label, max_code};
 pub use crate::matrix::ScoreMatrix;
 use crate::rank::{Counts, Ranking, Run, rank};
+use crate::scan::scan_rows;
 use crate::sort::{key, radix_sort_u64, unkey};
 
 /// The rows of a binary problem sorted by score.
@@ -424,15 +425,38 @@ pub fn precision_recall_curve<L: Label>(
     })
 }
 
-/// Sorted distinct codes of `y`.
+/// Sorted distinct codes of `y` (scanned in parallel for large inputs).
 pub(crate) fn classes_of<L: Label>(y: &[L]) -> Vec<usize> {
-    let max = y.iter().fold(0usize, |m, x| m.max(x.code()));
+    const CHUNK: usize = 1 << 18;
+    let max = if y.len() <= CHUNK {
+        max_code(y)
+    } else {
+        y.par_chunks(CHUNK).map(max_code).max().unwrap_or(0)
+    };
     if max < 1 << 16 {
-        // one pass with a presence table (codes are small)
-        let mut seen = vec![false; max + 1];
-        for x in y {
-            seen[x.code()] = true;
-        }
+        // A presence table per chunk (codes are small); a chunk stops early
+        // once it has seen every code up to `max`, usually after a few rows.
+        let present = |c: &[L]| {
+            let mut seen = vec![false; max + 1];
+            let mut missing = max + 1;
+            for x in c {
+                let s = &mut seen[x.code()];
+                missing -= !*s as usize;
+                *s = true;
+                if missing == 0 {
+                    break;
+                }
+            }
+            seen
+        };
+        let seen = if y.len() <= CHUNK {
+            present(y)
+        } else {
+            y.par_chunks(CHUNK).map(present).reduce(
+                || vec![false; max + 1],
+                |a, b| a.iter().zip(&b).map(|(&p, &q)| p || q).collect(),
+            )
+        };
         return (0..=max).filter(|&c| seen[c]).collect();
     }
     let mut v: Vec<usize> = y.iter().map(|x| x.code()).collect();
@@ -520,6 +544,28 @@ pub enum ScoreAverage {
     Micro,
 }
 
+/// Column of each class code: `lut[code]`, `usize::MAX` for other codes.
+fn column_lut(classes: &[usize]) -> Vec<usize> {
+    let mut lut = vec![usize::MAX; classes.last().map_or(0, |&m| m + 1)];
+    for (j, &c) in classes.iter().enumerate() {
+        lut[c] = j;
+    }
+    lut
+}
+
+/// Column of every code of `y_true` (see [`encode`]), checked.
+fn encode_lut<L: Label>(
+    y_true: &[L],
+    labels: Option<&[usize]>,
+    n_cols: usize,
+) -> Result<Vec<usize>> {
+    if labels.is_none() {
+        // the classes are the codes of y_true: every code has a column
+        return Ok(column_lut(&classes_for(y_true, None, n_cols)?));
+    }
+    encode(y_true, labels, n_cols).map(|(_, classes)| column_lut(&classes))
+}
+
 /// Column index of each row's class; classes default to the sorted distinct
 /// codes of `y_true` and must match the number of score columns.
 fn encode<L: Label>(
@@ -527,7 +573,28 @@ fn encode<L: Label>(
     labels: Option<&[usize]>,
     n_cols: usize,
 ) -> Result<(Vec<usize>, Vec<usize>)> {
-    let classes = match labels {
+    let classes = classes_for(y_true, labels, n_cols)?;
+    let lut = column_lut(&classes);
+    let enc = y_true
+        .iter()
+        .map(|y| match lut.get(y.code()) {
+            Some(&j) if j != usize::MAX => Ok(j),
+            _ => Err(invalid(
+                "'y_true' contains labels not in parameter 'labels'",
+            )),
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    Ok((enc, classes))
+}
+
+/// The classes naming the score columns: `labels` (checked) or the sorted
+/// distinct codes of `y_true`; their number must be `n_cols`.
+fn classes_for<L: Label>(
+    y_true: &[L],
+    labels: Option<&[usize]>,
+    n_cols: usize,
+) -> Result<Vec<usize>> {
+    Ok(match labels {
         Some(l) => {
             if l.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(invalid("Parameter 'labels' must be unique and ordered"));
@@ -550,22 +617,7 @@ fn encode<L: Label>(
             }
             c
         }
-    };
-    let max = classes.last().copied().unwrap_or(0);
-    let mut lut = vec![usize::MAX; max + 1];
-    for (j, &c) in classes.iter().enumerate() {
-        lut[c] = j;
-    }
-    let enc = y_true
-        .iter()
-        .map(|y| match lut.get(y.code()) {
-            Some(&j) if j != usize::MAX => Ok(j),
-            _ => Err(invalid(
-                "'y_true' contains labels not in parameter 'labels'",
-            )),
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    Ok((enc, classes))
+    })
 }
 
 fn check_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Result<()> {
@@ -795,39 +847,25 @@ pub fn top_k_accuracy<L: Label>(
     sample_weight: Option<&[f64]>,
     normalize: bool,
 ) -> Result<f64> {
+    let c = y_score.n_cols();
+    if c > 1 {
+        return top_k_multiclass(y_true, y_score, k, labels, sample_weight, normalize);
+    }
     check_matrix(y_true.len(), y_score, sample_weight)?;
     if k == 0 {
         return Err(invalid("k must be at least 1"));
     }
-    let c = y_score.n_cols();
-    let hits: Vec<bool> = if c == 1 {
-        let (enc, _) = encode(y_true, labels, 2)?;
-        if k == 1 {
-            let d = y_score.data();
-            let in01 = d.iter().all(|&x| (0.0..=1.0).contains(&x));
-            let thr = if in01 { 0.5 } else { 0.0 };
-            enc.iter()
-                .zip(d)
-                .map(|(&e, &s)| ((s > thr) as usize) == e)
-                .collect()
-        } else {
-            vec![true; enc.len()]
-        }
-    } else {
-        let (enc, _) = encode(y_true, labels, c)?;
-        enc.par_iter()
-            .enumerate()
-            .map(|(i, &e)| {
-                let row = y_score.row(i);
-                let se = row[e];
-                let better = row
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, &s)| s > se || (s == se && j > e))
-                    .count();
-                better < k
-            })
+    let (enc, _) = encode(y_true, labels, 2)?;
+    let hits: Vec<bool> = if k == 1 {
+        let d = y_score.data();
+        let in01 = d.iter().all(|&x| (0.0..=1.0).contains(&x));
+        let thr = if in01 { 0.5 } else { 0.0 };
+        enc.iter()
+            .zip(d)
+            .map(|(&e, &s)| ((s > thr) as usize) == e)
             .collect()
+    } else {
+        vec![true; enc.len()]
     };
     let (mut hit, mut tot) = (0.0, 0.0);
     for (i, &h) in hits.iter().enumerate() {
@@ -838,6 +876,64 @@ pub fn top_k_accuracy<L: Label>(
         }
     }
     Ok(if normalize { hit / tot } else { hit })
+}
+
+/// [`top_k_accuracy`] with two or more score columns: one pass over the rows
+/// that checks the scores and counts, per row, the columns ranked above the
+/// true one.
+fn top_k_multiclass<L: Label>(
+    y_true: &[L],
+    y_score: &ScoreMatrix,
+    k: usize,
+    labels: Option<&[usize]>,
+    sample_weight: Option<&[f64]>,
+    normalize: bool,
+) -> Result<f64> {
+    let (n, c) = (y_true.len(), y_score.n_cols());
+    check_len("y_score rows", n, y_score.n_rows())?;
+    if n == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    let k_ok = if k == 0 {
+        Err(invalid("k must be at least 1"))
+    } else {
+        Ok(())
+    };
+    let lut = match check_weights(sample_weight, n)
+        .and(k_ok)
+        .and_then(|_| encode_lut(y_true, labels, c))
+    {
+        Ok(lut) => lut,
+        Err(e) => {
+            check_finite("y_score", y_score.data())?; // reported first
+            return Err(e);
+        }
+    };
+    let scan = scan_rows(n, y_score.data(), sample_weight, |rows, out| {
+        let block = &y_score.data()[rows.start * c..rows.end * c];
+        let truth = &y_true[rows];
+        for ((o, y), row) in out.iter_mut().zip(truth).zip(block.chunks_exact(c)) {
+            *o = (ranked_above(row, lut[y.code()]) < k) as u8 as f64;
+        }
+    });
+    if !scan.finite {
+        return Err(MetricsError::NonFinite("y_score"));
+    }
+    Ok(if normalize {
+        scan.sum / scan.weight
+    } else {
+        scan.sum
+    })
+}
+
+/// Number of columns of `row` ranked above column `e`: higher scores, and
+/// equal scores in later columns (scikit-learn's tie order).
+#[inline]
+fn ranked_above(row: &[f64], e: usize) -> usize {
+    let se = row[e];
+    let higher = row.iter().filter(|&&s| s > se).count();
+    let tied_after = row[e + 1..].iter().filter(|&&s| s == se).count();
+    higher + tied_after
 }
 
 #[cfg(test)]
