@@ -114,24 +114,7 @@ pub fn grid(args: &[String]) -> Result<(), String> {
         last = Some(sel);
     }
     let sel = last.expect("ran");
-    if std::env::var("MOSEL_BENCH_VERBOSE").is_ok() {
-        let fit: f64 = sel
-            .run
-            .candidates
-            .iter()
-            .flat_map(|c| c.folds.iter().map(|f| f.fit_seconds))
-            .sum();
-        let score: f64 = sel
-            .run
-            .candidates
-            .iter()
-            .flat_map(|c| c.folds.iter().map(|f| f.score_seconds))
-            .sum();
-        eprintln!(
-            "cv wall {:.3}s, fit sum {fit:.3}s, score sum {score:.3}s, refit {:.3}s",
-            sel.run.seconds, sel.refit_seconds
-        );
-    }
+    verbose(&sel);
     let chosen = sel.leaderboard.selected.ok_or("nothing selected")?;
     let fold_scores: Vec<Vec<f64>> = sel
         .run
@@ -161,6 +144,28 @@ pub fn grid(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// With `MOSEL_BENCH_VERBOSE` set: where the time went (stderr).
+fn verbose(sel: &mosel_select::Selection) {
+    if std::env::var("MOSEL_BENCH_VERBOSE").is_ok() {
+        let fit: f64 = sel
+            .run
+            .candidates
+            .iter()
+            .flat_map(|c| c.folds.iter().map(|f| f.fit_seconds))
+            .sum();
+        let score: f64 = sel
+            .run
+            .candidates
+            .iter()
+            .flat_map(|c| c.folds.iter().map(|f| f.score_seconds))
+            .sum();
+        eprintln!(
+            "cv wall {:.3}s, fit sum {fit:.3}s, score sum {score:.3}s, refit {:.3}s",
+            sel.run.seconds, sel.refit_seconds
+        );
+    }
+}
+
 /// Time against rows: 10 candidates, 5 folds.
 pub fn rows(args: &[String]) -> Result<(), String> {
     let dir = Path::new(args.first().ok_or("select rows DIR N...")?);
@@ -168,6 +173,7 @@ pub fn rows(args: &[String]) -> Result<(), String> {
     for n in args[1..].iter().filter_map(|s| s.parse::<usize>().ok()) {
         let data = read(dir, n)?;
         let (sel, s) = run_once(&data, &cands)?;
+        verbose(&sel);
         let chosen = sel.leaderboard.selected.ok_or("nothing selected")?;
         emit(
             "select",

@@ -7,9 +7,9 @@
 //!   flags, TOML files or the default set for the task.
 //! * [`cv`]: the cross-validation engine: every candidate on the same folds, in parallel,
 //!   the preprocessing fitted inside each fold, out-of-fold predictions kept.
-//! * [`leaderboard`]: means, spreads, corrected intervals, p-values against the best
+//! * [`leaderboard`](mod@leaderboard): means, spreads, corrected intervals, p-values against the best
 //!   (Holm-adjusted), the best-mean and one-standard-error rules.
-//! * [`select`]: the whole selection, nested cross-validation and the refit of the winner.
+//! * [`select`](mod@select): the whole selection, nested cross-validation and the refit of the winner.
 //! * [`results`]: the versioned JSON results schema.
 //! * [`tuning`]: mosel's models in a `mosel-tune` study: the default search space per task,
 //!   trial parameters to candidates, the cross-validated trial objective with pruning.
