@@ -1,5 +1,5 @@
-//! Times the stages of one cross-validation fit on `bench/out/select/select_50000.*`
-//! (written by `bench/python/selection.py gen`): pipeline, L-BFGS fit, predictions.
+//! Times one cross-validation fit's pieces on `bench/out/select/select_50000.*` (written by
+//! `bench/python/selection.py gen`): L-BFGS fits with 1 and with all iterations, predictions.
 use mosel_data::{Matrix, Target};
 use mosel_train::{FitOptions, Learner, Model, ModelKind, OptimizerSpec, TrainConfig};
 use std::time::Instant;
@@ -7,42 +7,47 @@ use std::time::Instant;
 fn main() {
     let d = 30;
     let xb = std::fs::read("bench/out/select/select_50000.f32").expect("run selection.py gen");
-    let yb = std::fs::read("bench/out/select/select_50000.u8").unwrap();
+    let yb = std::fs::read("bench/out/select/select_50000.u8").expect("labels");
     let x: Vec<f32> = xb
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
     let ntr = 40_000;
-    let xtr = Matrix::from_vec(x[..ntr * d].to_vec(), ntr, d).unwrap();
+    let xtr = Matrix::from_vec(x[..ntr * d].to_vec(), ntr, d).expect("shape");
     let ytr = Target::Classes {
         codes: yb[..ntr].iter().map(|&c| c as u32).collect(),
         labels: vec!["0".into(), "1".into()],
     };
-    for c in [1e-4, 1.0] {
-        let cfg = TrainConfig {
-            model: ModelKind::Logistic,
-            optimizer: OptimizerSpec::Lbfgs { memory: 10 },
-            l2: 1.0 / (c * ntr as f64),
-            ..TrainConfig::default()
-        };
-        let mut m = Model::new(cfg).unwrap();
-        let t = Instant::now();
-        let h = m.fit(&xtr, &ytr, FitOptions::default()).unwrap();
-        let fit = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let p = m.predict(&xtr).unwrap();
-        let pred = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let codes = p.class_codes().unwrap();
-        let cc = t.elapsed().as_secs_f64();
-        println!(
-            "C={c}: fit {:.1} ms ({} iters, {:?}), predict 40k {:.1} ms, class_codes {:.1} ms {}",
-            fit * 1e3,
-            h.records.len(),
-            h.stop,
-            pred * 1e3,
-            cc * 1e3,
-            codes.len()
-        );
+    for epochs in [1, 2, 100] {
+        for c in [1e-4, 1.0] {
+            let cfg = TrainConfig {
+                model: ModelKind::Logistic,
+                optimizer: OptimizerSpec::Lbfgs { memory: 10 },
+                l2: 1.0 / (c * ntr as f64),
+                epochs,
+                ..TrainConfig::default()
+            };
+            let mut best = f64::INFINITY;
+            let mut iters = 0;
+            for _ in 0..5 {
+                let mut m = Model::new(cfg.clone()).expect("config");
+                let t = Instant::now();
+                let h = m.fit(&xtr, &ytr, FitOptions::default()).expect("fit");
+                best = best.min(t.elapsed().as_secs_f64());
+                iters = h.records.len();
+            }
+            let m = {
+                let mut m = Model::new(cfg.clone()).expect("config");
+                m.fit(&xtr, &ytr, FitOptions::default()).expect("fit");
+                m
+            };
+            let t = Instant::now();
+            let _ = m.predict(&xtr).expect("predict");
+            println!(
+                "C={c} epochs<={epochs}: fit {:.2} ms ({iters} iters), predict 40k rows {:.2} ms",
+                best * 1e3,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
     }
 }
