@@ -180,3 +180,39 @@ fn bad_input_gets_clear_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("time column 'day' is not sorted"), "{err}");
 }
+
+#[test]
+fn select_runs_on_every_bundled_dataset() {
+    for (name, task) in [
+        ("iris", "multiclass"),
+        ("wine", "multiclass"),
+        ("diabetes", "regression"),
+        ("breast-cancer", "binary"),
+        ("digits", "multiclass"),
+        ("diamonds", "regression"),
+    ] {
+        let (code, out, err) = mosel(&[
+            "select",
+            "--dataset",
+            name,
+            "--optimizer",
+            "lbfgs",
+            "--l2",
+            "1e-3",
+            "--l2",
+            "1e-1",
+            "--folds",
+            "2",
+            "--no-oof",
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["data"]["task"], task, "{name}");
+        assert!(v["selected"]["candidate"].is_u64(), "{name}");
+        let score = v["leaderboard"]["rows"][0]["metrics"][0]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(score > 0.4, "{name}: {score}");
+    }
+}
