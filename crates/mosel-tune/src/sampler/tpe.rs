@@ -242,23 +242,46 @@ impl Parzen {
                         lo = lo.ln();
                         hi = hi.ln();
                     }
-                    let mut mu: Vec<f64> = col.map(t).collect();
-                    let (mut sigma, order) = kernel_sigmas(&mu, lo, hi, cfg);
+                    let raw: Vec<f64> = col.collect();
+                    let mut mu: Vec<f64> = raw.iter().map(|&v| t(v)).collect();
+                    // Discrete values on a small grid: a counting sort (stable, O(m + grid)).
+                    let n_grid = if step > 0.0 {
+                        ((high_raw - low_raw) / step).round() as usize + 1
+                    } else {
+                        usize::MAX
+                    };
+                    let order = if n_grid <= 4096 {
+                        let bucket = |v: f64| {
+                            (((v - low_raw) / step).round().max(0.0) as usize).min(n_grid - 1)
+                        };
+                        let mut start = vec![0usize; n_grid + 1];
+                        for &v in &raw {
+                            start[bucket(v) + 1] += 1;
+                        }
+                        for g in 0..n_grid {
+                            start[g + 1] += start[g];
+                        }
+                        let mut order = vec![0usize; raw.len()];
+                        for (i, &v) in raw.iter().enumerate() {
+                            let b = bucket(v);
+                            order[start[b]] = i;
+                            start[b] += 1;
+                        }
+                        order
+                    } else {
+                        sort_order(&mu)
+                    };
+                    let mut sigma = kernel_sigmas(&mu, &order, lo, hi, cfg);
                     mu.push(0.5 * (lo + hi));
                     sigma.push(hi - lo);
                     let inv_sigma = sigma.iter().map(|s| 1.0 / s).collect();
                     let ln_sigma = if step == 0.0 {
-                        // Many bandwidths sit at the clip bounds: reuse their logarithm.
-                        let (mut last, mut last_ln) = (f64::NAN, f64::NAN);
+                        // Many bandwidths sit at the lower clip: reuse its logarithm.
+                        let clip = sigma.iter().copied().fold(f64::INFINITY, f64::min);
+                        let clip_ln = clip.ln();
                         sigma
                             .iter()
-                            .map(|&s| {
-                                if s != last {
-                                    last = s;
-                                    last_ln = s.ln();
-                                }
-                                last_ln
-                            })
+                            .map(|&s| if s == clip { clip_ln } else { s.ln() })
                             .collect()
                     } else {
                         Vec::new()
@@ -687,23 +710,11 @@ fn exp_sum(v: &[f64], m: f64) -> f64 {
 /// Optuna's bandwidths: distance to the farther neighbour (endpoints = range ends), the
 /// outermost observations using their inner neighbour only, clipped to
 /// [range / min(100, 1 + n_kernels), range].
-fn kernel_sigmas(mus: &[f64], lo: f64, hi: f64, cfg: &TpeConfig) -> (Vec<f64>, Vec<usize>) {
+fn kernel_sigmas(mus: &[f64], order: &[usize], lo: f64, hi: f64, cfg: &TpeConfig) -> Vec<f64> {
     let m = mus.len();
     if m == 0 {
-        return (Vec::new(), Vec::new());
+        return Vec::new();
     }
-    // Sort (order-preserving bit key, index) pairs: plain integer comparisons, no indirection.
-    let key = |x: f64| {
-        let b = x.to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
-    };
-    let mut keyed: Vec<(u64, u32)> = mus
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| (key(x), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    let order: Vec<usize> = keyed.iter().map(|&(_, i)| i as usize).collect();
     let mut s = Vec::with_capacity(m + 2);
     s.push(lo);
     s.extend(order.iter().map(|&i| mus[i]));
@@ -725,7 +736,23 @@ fn kernel_sigmas(mus: &[f64], lo: f64, hi: f64, cfg: &TpeConfig) -> (Vec<f64>, V
     for (r, &i) in order.iter().enumerate() {
         sig[i] = sorted_sig[r].clamp(minsigma, maxsigma);
     }
-    (sig, order)
+    sig
+}
+
+/// Indices of `mus` in ascending order (ties by index).
+fn sort_order(mus: &[f64]) -> Vec<usize> {
+    // Sort (order-preserving bit key, index) pairs: plain integer comparisons, no indirection.
+    let key = |x: f64| {
+        let b = x.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let mut keyed: Vec<(u64, u32)> = mus
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (key(x), i as u32))
+        .collect();
+    keyed.sort_unstable();
+    keyed.iter().map(|&(_, i)| i as usize).collect()
 }
 
 impl TpeSampler {
@@ -998,12 +1025,13 @@ mod tests {
         // sorted with endpoints [0, .2, .5, .9, 1]; raw sigmas max(gaps) = [.3, .4, .4],
         // endpoints rule → first = .3, last = .4; minsigma = 1/min(100, 5) = 0.2.
         let cfg = TpeConfig::default();
-        let (s, _) = kernel_sigmas(&[0.5, 0.2, 0.9], 0.0, 1.0, &cfg);
+        let mus = [0.5, 0.2, 0.9];
+        let s = kernel_sigmas(&mus, &sort_order(&mus), 0.0, 1.0, &cfg);
         let expect = [0.4, 0.3, 0.4];
         for (a, b) in s.iter().zip(expect) {
             assert!((a - b).abs() < 1e-12, "{s:?}");
         }
-        let (s, _) = kernel_sigmas(&[0.5], 0.0, 1.0, &cfg);
+        let s = kernel_sigmas(&[0.5], &[0], 0.0, 1.0, &cfg);
         assert!((s[0] - 0.5).abs() < 1e-12);
     }
 
