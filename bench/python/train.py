@@ -9,7 +9,8 @@ Data: make_classification, shuffled, 80/20 split (first 80 % train):
 Files per dataset: <name>_x_train.f32, <name>_y_train.u8, <name>_x_test.f32, <name>_y_test.u8.
 Peers: LogisticRegression() (lbfgs, C=1, tol=1e-4); SGDClassifier(loss="log_loss",
 alpha=1e-4, max_iter=5, tol=None) = 5 epochs; MLPClassifier((128,), adam, batch 256, 5 epochs,
-lr 1e-3, alpha 1e-4) reported per epoch. Prints one JSON line per case."""
+lr 1e-3, alpha 1e-4) reported per epoch. Each case: best of 3 fits, like mosel's side.
+Prints one JSON line per case."""
 import json
 import resource
 import sys
@@ -62,25 +63,28 @@ def emit(case, tool, seconds, **extra):
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}), flush=True)
 
 
+def best_of_3(fit):
+    best, model = float("inf"), None
+    for _ in range(3):
+        t = time.perf_counter()
+        model = fit()
+        best = min(best, time.perf_counter() - t)
+    return best, model
+
+
 def run(d, dtype):
     import os
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     tool = f"sklearn {sklearn.__version__} {'f32' if dtype == 'float32' else 'f64'} blas={threads}"
     dt = np.float32 if dtype == "float32" else np.float64
     xtr, ytr, xte, yte = load(d, "logistic", dt)
-    t = time.perf_counter()
-    m = LogisticRegression().fit(xtr, ytr)
-    s = time.perf_counter() - t
+    s, m = best_of_3(lambda: LogisticRegression().fit(xtr, ytr))
     emit("logistic lbfgs 160000x50", tool, s, accuracy=float(m.score(xte, yte)), iterations=int(m.n_iter_[0]))
-    t = time.perf_counter()
-    m = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=5, tol=None, random_state=0).fit(xtr, ytr)
-    s = time.perf_counter() - t
+    s, m = best_of_3(lambda: SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=5, tol=None, random_state=0).fit(xtr, ytr))
     emit("sgd logistic 5 epochs", tool, s, accuracy=float(m.score(xte, yte)))
     xtr, ytr, xte, yte = load(d, "mlp", dt)
-    t = time.perf_counter()
-    m = MLPClassifier((128,), solver="adam", batch_size=256, max_iter=5, learning_rate_init=1e-3,
-                      alpha=1e-4, random_state=0, tol=0.0, n_iter_no_change=1000).fit(xtr, ytr)
-    s = time.perf_counter() - t
+    s, m = best_of_3(lambda: MLPClassifier((128,), solver="adam", batch_size=256, max_iter=5, learning_rate_init=1e-3,
+                                           alpha=1e-4, random_state=0, tol=0.0, n_iter_no_change=1000).fit(xtr, ytr))
     emit("mlp 100-128-10 adam b256, per epoch", tool, s / 5, accuracy=float(m.score(xte, yte)), total_seconds=s)
 
 
