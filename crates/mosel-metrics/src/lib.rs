@@ -16,6 +16,7 @@
 //! [`MetricsError`]; nothing panics on bad input.
 
 pub mod bootstrap;
+mod buffer;
 pub mod classification;
 mod confusion;
 pub mod error;
@@ -25,9 +26,9 @@ pub mod multilabel;
 pub mod paired;
 pub mod probability;
 mod rank;
-mod scan;
 pub mod ranking;
 pub mod regression;
+mod scan;
 mod sort;
 pub mod stats;
 

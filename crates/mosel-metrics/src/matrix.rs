@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use crate::buffer::zeroed;
 use crate::error::{Result, invalid};
 
 /// A row-major `n_rows x n_cols` matrix of scores or probabilities; column `j`
@@ -58,7 +59,7 @@ impl<'a> ScoreMatrix<'a> {
     pub fn columns(&self) -> Vec<Vec<f64>> {
         const ROWS: usize = 1 << 12;
         let (n, c) = (self.n_rows(), self.n_cols);
-        let mut cols = vec![vec![0.0; n]; c];
+        let mut cols: Vec<Vec<f64>> = (0..c).map(|_| zeroed(n)).collect();
         let mut blocks: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(ROWS)).map(|_| Vec::new()).collect();
         for col in cols.iter_mut() {
             for (block, piece) in blocks.iter_mut().zip(col.chunks_mut(ROWS)) {

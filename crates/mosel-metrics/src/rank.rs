@@ -26,12 +26,13 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::buffer::zeroed;
 use crate::sort::{key, unkey};
 
 /// Bits of the histogram that defines the buckets (65,536 bins).
 const BIN_BITS: u32 = 16;
 /// Target number of rows per bucket (1 MiB of values: sorted in cache).
-const BUCKET_ROWS: u64 = 1 << 17;
+const BUCKET_ROWS: u64 = 1 << 16;
 /// Inputs up to this size are sorted in one piece with the standard library.
 const SMALL: usize = 1 << 15;
 /// Bits per radix digit.
@@ -310,7 +311,7 @@ fn rank_large<R: Send>(
         .zip(&starts)
         .map(|(r, s)| {
             let mut next = s[..n_buckets].to_vec();
-            let mut out = vec![0u64; r.len()];
+            let mut out = zeroed::<u64>(r.len());
             for i in r.clone() {
                 let x = score(i);
                 let b = lut[bins.of(key(x))] as usize;
@@ -333,6 +334,7 @@ fn rank_large<R: Send>(
                     rows.extend_from_slice(&out[s[b]..s[b + 1]]);
                 }
                 sort_in_cache(rows, tmp);
+
                 f(&Run {
                     rows,
                     above: above[b],
@@ -341,6 +343,7 @@ fn rank_large<R: Send>(
             },
         )
         .collect();
+
     parts.reverse();
     Ranking::Ranked { parts, total }
 }

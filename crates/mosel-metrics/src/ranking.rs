@@ -629,15 +629,29 @@ fn check_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Result<()> {
     check_weights(w, n)
 }
 
-fn check_rows_sum_to_one(s: &ScoreMatrix) -> Result<()> {
-    for i in 0..s.n_rows() {
-        let t: f64 = s.row(i).iter().sum();
-        // numpy.allclose(1, t)
-        if (1.0 - t).abs() > 1e-8 + 1e-5 * t.abs() {
-            return Err(invalid(
-                "Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes",
-            ));
+/// [`check_matrix`] and a check that every row sums to 1 (`numpy.allclose`),
+/// in one parallel pass.
+fn check_probability_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Result<()> {
+    check_len("y_score rows", n, s.n_rows())?;
+    if n == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    let c = s.n_cols();
+    let scan = scan_rows(n, s.data(), None, |rows, out| {
+        let block = &s.data()[rows.start * c..rows.end * c];
+        for (o, row) in out.iter_mut().zip(block.chunks_exact(c)) {
+            let t: f64 = row.iter().sum();
+            *o = ((1.0 - t).abs() > 1e-8 + 1e-5 * t.abs()) as u8 as f64;
         }
+    });
+    if !scan.finite {
+        return Err(MetricsError::NonFinite("y_score"));
+    }
+    check_weights(w, n)?;
+    if scan.sum > 0.0 {
+        return Err(invalid(
+            "Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes",
+        ));
     }
     Ok(())
 }
@@ -721,8 +735,7 @@ pub fn roc_auc_multiclass<L: Label>(
     labels: Option<&[usize]>,
     sample_weight: Option<&[f64]>,
 ) -> Result<f64> {
-    check_matrix(y_true.len(), y_score, sample_weight)?;
-    check_rows_sum_to_one(y_score)?;
+    check_probability_matrix(y_true.len(), y_score, sample_weight)?;
     let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
     match multi_class {
         MultiClass::Ovr => {
@@ -788,8 +801,7 @@ pub fn roc_auc_ovr_per_class<L: Label>(
     labels: Option<&[usize]>,
     sample_weight: Option<&[f64]>,
 ) -> Result<Vec<f64>> {
-    check_matrix(y_true.len(), y_score, sample_weight)?;
-    check_rows_sum_to_one(y_score)?;
+    check_probability_matrix(y_true.len(), y_score, sample_weight)?;
     let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
     Ok(ovr_per_class(&enc, y_score, sample_weight, BinaryMetric::Auc, true)?.0)
 }
