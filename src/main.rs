@@ -44,6 +44,9 @@ enum Command {
     Select(cli::select::Args),
     /// Write a self-contained HTML report (plots, leaderboard) from a results file.
     Report(cli::report::Args),
+    /// Tune model, optimizer and hyperparameters with a stored, resumable study (TPE, pruning,
+    /// Pareto fronts); refit and save the best.
+    Tune(cli::tune::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Cv(a) => cli::cv::run(a),
         Command::Select(a) => cli::select::run(a),
         Command::Report(a) => cli::report::run(a),
+        Command::Tune(a) => cli::tune::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ pub mod report;
 pub mod select;
 pub mod study;
 pub mod train;
+pub mod tune;
 
 use std::path::PathBuf;
 

@@ -115,9 +115,9 @@ pub const TUNING_KEYS: [&str; 3] = ["layers", "width", "penalty"];
 /// | `momentum` | 0.5..0.99 | optimizer = momentum |
 /// | `batch_size` | log-int 16..256 | stochastic optimizers |
 /// | `l2` | log-uniform 1e-6..0.1 | always |
-/// | `penalty` | l2, elastic_net | first-order optimizers (L1 is not differentiable for L-BFGS) |
+/// | `penalty` | l2, elastic_net (L-BFGS handles L1 as OWL-QN) | always |
 /// | `l1` | log-uniform 1e-6..1e-2 | penalty = elastic_net |
-/// | `layers`, `width` | 1..3, log-int 8..256 | model = mlp |
+/// | `layers`, `width` | 1..3, log-int 8..128 | model = mlp |
 /// | `activation` | relu, tanh, gelu | model = mlp |
 /// | `dropout` | 0..0.5 | model = mlp and a first-order optimizer |
 /// | `epochs` | 200 (fixed) | always |
@@ -156,7 +156,6 @@ pub fn default_space(task: Task) -> SearchSpace {
         .log()
         .grid([f(1e-5), f(1e-3), f(1e-1)])
         .categorical("penalty", ["l2", "elastic_net"])
-        .when("optimizer", FIRST_ORDER)
         .float("l1", 1e-6, 1e-2)
         .log()
         .when("penalty", ["elastic_net"])
@@ -164,7 +163,7 @@ pub fn default_space(task: Task) -> SearchSpace {
         .int("layers", 1, 3)
         .when("model", ["mlp"])
         .grid([i(1), i(2)])
-        .int("width", 8, 256)
+        .int("width", 8, 128)
         .log()
         .when("model", ["mlp"])
         .grid([i(16), i(64)])
@@ -986,7 +985,8 @@ pub const IMPORTANCE_BINS: usize = 4;
 /// (SS_total + MS_within) (clipped at 0) of the rank-transformed objective grouped by the
 /// parameter's value — categories for categorical parameters, up to [`IMPORTANCE_BINS`]
 /// equal-frequency bins of the values for numeric ones, and one group of the trials where
-/// the parameter was inactive — normalised to sum to 1. Ranks make one diverged trial
+/// the parameter was inactive — normalised to sum to 1; a parameter with a single possible
+/// value gets 0. Ranks make one diverged trial
 /// unable to dominate; ω² rather than η² keeps a parameter with many groups from looking
 /// important by chance. Parameters are returned in decreasing importance (ties in space
 /// order); empty with fewer than 3 complete trials or no variation at all.
@@ -1028,7 +1028,9 @@ pub fn importances(
             .values()
             .map(|(s, c)| *c as f64 * (s / *c as f64 - mean).powi(2))
             .sum();
-        let omega = if k < 2 || n <= k {
+        // A parameter with a single value explains nothing itself, even when its being
+        // active or not follows another parameter (that one gets the credit).
+        let omega = if k < 2 || n <= k || p.dist.single() {
             0.0
         } else {
             let msw = (sst - ssb).max(0.0) / (n - k) as f64;

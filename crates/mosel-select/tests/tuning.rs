@@ -87,21 +87,17 @@ fn default_space_conditions() {
     let mut x = vec![f64::NAN; space.len()];
     x[idx("model")] = 0.0; // logistic
     x[idx("optimizer")] = opt("lbfgs");
-    for p in [
-        "lr",
-        "batch_size",
-        "momentum",
-        "penalty",
-        "dropout",
-        "layers",
-        "tol",
-    ] {
+    for p in ["lr", "batch_size", "momentum", "dropout", "layers", "tol"] {
         assert!(
             !space.is_active(&x, idx(p)),
             "{p} active for logistic/lbfgs"
         );
     }
     assert!(space.is_active(&x, idx("l2")));
+    assert!(
+        space.is_active(&x, idx("penalty")),
+        "L-BFGS does L1 as OWL-QN"
+    );
     x[idx("optimizer")] = opt("gd");
     assert!(space.is_active(&x, idx("lr")));
     assert!(!space.is_active(&x, idx("batch_size")), "gd is full-batch");
@@ -238,19 +234,24 @@ fn check_space_refuses_parameters_that_do_not_apply() {
     assert_eq!(p, "lr");
     assert!(m.contains("optimizer = \"lbfgs\""), "{m}");
 
-    // L1 reachable with L-BFGS through a child condition is caught; restricted, it passes.
-    let l1 = "[penalty]\ntype = \"categorical\"\nchoices = [\"l2\", \"elastic_net\"]\n\n\
-              [l1]\ntype = \"float\"\nlow = 1e-6\nhigh = 1e-2\nlog = true\n\
-              when = { penalty = \"elastic_net\" }\n";
-    let (p, m) = space_err(&format!("{opts}\n{l1}"), Task::Binary);
-    assert_eq!(p, "l1");
-    assert!(m.contains("not differentiable"), "{m}");
-    let ok = l1.replace(
-        "choices = [\"l2\", \"elastic_net\"]\n",
-        "choices = [\"l2\", \"elastic_net\"]\nwhen = { optimizer = \"adam\" }\n",
+    // Dropout reachable with L-BFGS through a child condition is caught; restricted, it
+    // passes.
+    let mlp = "[model]\ntype = \"categorical\"\nchoices = [\"mlp\"]\n";
+    let drop = "[activation]\ntype = \"categorical\"\nchoices = [\"relu\", \"tanh\"]\n\n\
+                [dropout]\ntype = \"float\"\nlow = 0.0\nhigh = 0.5\n\
+                when = { activation = \"relu\" }\n";
+    let (p, m) = space_err(&format!("{mlp}\n{opts}\n{drop}"), Task::Binary);
+    assert_eq!(p, "dropout");
+    assert!(
+        m.contains("optimizer = \"lbfgs\"") && m.contains("L-BFGS"),
+        "{m}"
+    );
+    let ok = drop.replace(
+        "when = { activation = \"relu\" }",
+        "when = { activation = \"relu\", optimizer = \"adam\" }",
     );
     check_space(
-        &SearchSpace::from_toml(&format!("{opts}\n{ok}")).unwrap(),
+        &SearchSpace::from_toml(&format!("{mlp}\n{opts}\n{ok}")).unwrap(),
         Task::Binary,
     )
     .unwrap();
@@ -625,8 +626,10 @@ fn importances_match_the_numpy_oracle() {
 
 #[test]
 fn importances_find_the_parameter_that_matters() {
+    // `fixed` has one value but is active only when a > 0.5: it must get no credit.
     let space = SearchSpace::from_toml(
-        "[a]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n\n[b]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n",
+        "[a]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n\n[b]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n\n\
+         [fixed]\ntype = \"categorical\"\nchoices = [1]\n",
     )
     .unwrap();
     let trials: Vec<FrozenTrial> = (0..60)
@@ -638,7 +641,7 @@ fn importances_find_the_parameter_that_matters() {
                 number: i as u64,
                 state: TrialState::Complete,
                 params_json: String::new(),
-                params: vec![a, b],
+                params: vec![a, b, if a > 0.5 { 0.0 } else { f64::NAN }],
                 values: Some(vec![a * a]),
                 intermediate: vec![],
                 system_attrs: BTreeMap::new(),
@@ -652,6 +655,7 @@ fn importances_find_the_parameter_that_matters() {
     let imp = importances(&space, &trials, 0);
     assert_eq!(imp[0].0, "a");
     assert!(imp[0].1 > 0.9, "{imp:?}");
+    assert_eq!(imp.iter().find(|i| i.0 == "fixed").unwrap().1, 0.0);
     assert!(importances(&space, &trials[..2], 0).is_empty());
 }
 
