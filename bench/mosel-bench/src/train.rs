@@ -45,10 +45,10 @@ fn case(
     te: &(Matrix, Target),
     per: f64,
 ) -> Result<(), String> {
-    if let Ok(only) = std::env::var("MOSEL_BENCH_CASE") {
-        if !name.starts_with(&only) {
-            return Ok(());
-        }
+    if let Ok(only) = std::env::var("MOSEL_BENCH_CASE")
+        && !name.starts_with(&only)
+    {
+        return Ok(());
     }
     let mut best = f64::INFINITY;
     let mut model = None;
