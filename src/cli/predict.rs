@@ -73,6 +73,7 @@ pub fn run(args: Args) -> Result<()> {
             extra.join(", ")
         );
     }
+    super::train::check_infinite(&table)?;
     let x = pipeline.transform(&table, None)?;
     let preds = mf.model.predict(&x).context("predicting")?;
     let truth = target.and_then(|t| table.column(t).ok());

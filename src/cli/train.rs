@@ -194,6 +194,24 @@ pub fn config_from(args: &Args, task: Task) -> Result<TrainConfig> {
     Ok(cfg)
 }
 
+/// Refuses infinite numbers in numeric feature columns, naming the column and the data row
+/// (missing values are imputed by the pipeline; infinities would poison its statistics).
+pub fn check_infinite(table: &mosel_data::Table) -> Result<()> {
+    for col in &table.columns {
+        if let mosel_data::ColumnData::Numeric(v) = &col.data
+            && let Some(i) = v.iter().position(|x| x.is_infinite())
+        {
+            bail!(
+                "column '{}' has an infinite value ({}) in data row {}: replace it or drop the row",
+                col.name,
+                v[i],
+                i + 1
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `mosel train`.
 pub fn run(args: Args) -> Result<()> {
     let table = args.data.load()?;
@@ -203,6 +221,7 @@ pub fn run(args: Args) -> Result<()> {
     for w in &problem.warnings {
         eprintln!("warning: {w}");
     }
+    check_infinite(&problem.features)?;
     let cfg = config_from(&args, problem.task)?;
     let n = problem.target.len();
     let hold_out = args.early_stopping.is_some() || args.validation;

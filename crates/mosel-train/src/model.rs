@@ -657,6 +657,8 @@ struct Monitor<'o, 'a> {
     best_train: f64,
     no_improve: usize,
     first_loss: Option<f64>,
+    /// Loss at the initial parameters (first mini-batch), for the divergence rule.
+    initial_loss: Option<f64>,
     records: Vec<EpochRecord>,
 }
 
@@ -664,7 +666,13 @@ impl Monitor<'_, '_> {
     /// Returns `Some(reason)` to stop.
     fn after_epoch(&mut self, rec: EpochRecord, params: &[f64]) -> Result<Option<StopReason>> {
         let first = *self.first_loss.get_or_insert(rec.train_loss);
+        // Diverged: non-finite, or an epoch's loss far above the loss training started from
+        // (a working optimizer lowers it; 100x higher means steps overshoot).
+        let exploded = self
+            .initial_loss
+            .is_some_and(|l0| rec.train_loss > 100.0 * l0.abs() + 10.0);
         if !rec.train_loss.is_finite()
+            || exploded
             || rec.train_loss > 1e4 * first.abs().max(1e-8)
             || params.iter().any(|p| !p.is_finite())
         {
@@ -797,6 +805,7 @@ impl Learner for Model {
             best_train: f64::INFINITY,
             no_improve: 0,
             first_loss: None,
+            initial_loss: None,
             records: Vec::new(),
         };
         let mut validate = |p: &[f64]| -> (Option<f64>, Option<f64>) {
@@ -945,6 +954,9 @@ impl Learner for Model {
                     let bl = s.loss / m as f64 + pen;
                     if !bl.is_finite() {
                         return Err(diverged(epoch + 1, bl, lr, &cfg));
+                    }
+                    if mon.initial_loss.is_none() {
+                        mon.initial_loss = Some(bl);
                     }
                     tot.loss += s.loss;
                     tot.metric += s.metric;

@@ -120,11 +120,16 @@ impl OptimizerSpec {
         matches!(self, OptimizerSpec::Gd | OptimizerSpec::Lbfgs { .. })
     }
 
-    /// A sensible default learning rate for this optimizer (L-BFGS ignores it).
+    /// A sensible default learning rate for this optimizer (L-BFGS ignores it): 0.1 for
+    /// full-batch GD and Adagrad, 0.01 for SGD, 0.001 for momentum / Nesterov (an
+    /// effective 0.01 with μ = 0.9) and the Adam family / RMSprop. Mini-batch steps must be
+    /// smaller than full-batch ones: single outlying rows (e.g. in the diamonds data) make
+    /// larger SGD steps diverge.
     pub fn default_lr(&self) -> f64 {
         match self {
-            OptimizerSpec::Gd | OptimizerSpec::Sgd => 0.1,
-            OptimizerSpec::Momentum { .. } | OptimizerSpec::Nesterov { .. } => 0.01,
+            OptimizerSpec::Gd => 0.1,
+            OptimizerSpec::Sgd => 0.01,
+            OptimizerSpec::Momentum { .. } | OptimizerSpec::Nesterov { .. } => 0.001,
             OptimizerSpec::Adagrad { .. } => 0.1,
             _ => 0.001,
         }

@@ -336,6 +336,30 @@ fn divergence_is_a_typed_error_suggesting_a_smaller_rate() {
         e => panic!("expected divergence, got {e}"),
     }
     assert!(err.to_string().contains("smaller learning rate"));
+
+    // Cross-entropy stays finite at any step size, but a loss 100x above where training
+    // started is divergence too.
+    let (x, y) = blobs(300, 3, 4, 2);
+    let Target::Classes { mut codes, labels } = y else {
+        unreachable!()
+    };
+    for (i, c) in codes.iter_mut().enumerate() {
+        if i % 4 == 1 {
+            *c = (*c + 1) % 3; // noisy labels: not separable
+        }
+    }
+    let y = Target::Classes { codes, labels };
+    let cfg = TrainConfig {
+        optimizer: OptimizerSpec::Sgd,
+        lr: Some(1e6),
+        epochs: 20,
+        ..TrainConfig::new(ModelKind::Softmax)
+    };
+    let err = Model::new(cfg)
+        .unwrap()
+        .fit(&x, &y, FitOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, TrainError::Diverged { .. }), "{err}");
 }
 
 #[test]
