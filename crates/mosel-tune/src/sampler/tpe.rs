@@ -9,10 +9,14 @@
 //! The density evaluation skips mixture components that provably contribute less than e^-40
 //! of the largest one, so proposing a trial stays cheap even with thousands of observations.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, MutexGuard};
+
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::{SampleContext, Sampler, sample_all_prior, sample_prior, trial_rng};
+use super::{History, SampleContext, Sampler, sample_all_prior, sample_prior, trial_rng};
 use crate::error::Result;
 use crate::pareto;
 use crate::space::{Distribution, SearchSpace};
@@ -56,30 +60,222 @@ impl Default for TpeConfig {
 }
 
 /// The TPE sampler.
-#[derive(Clone, Debug)]
 pub struct TpeSampler {
     cfg: TpeConfig,
+    /// Caches kept between proposals (sorted observation columns, Gaussian masses). They only
+    /// avoid recomputation: a proposal depends on the seed, the trial number and the history,
+    /// never on what was proposed before.
+    state: Mutex<State>,
+}
+
+impl Clone for TpeSampler {
+    fn clone(&self) -> Self {
+        TpeSampler::new(self.cfg.clone())
+    }
+}
+
+impl std::fmt::Debug for TpeSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TpeSampler")
+            .field("cfg", &self.cfg)
+            .finish()
+    }
 }
 
 impl TpeSampler {
     /// TPE with the given settings.
     pub fn new(cfg: TpeConfig) -> Self {
-        TpeSampler { cfg }
+        TpeSampler {
+            cfg,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// TPE with Optuna's defaults and a seed.
     pub fn with_seed(seed: u64) -> Self {
-        TpeSampler {
-            cfg: TpeConfig {
-                seed,
-                ..TpeConfig::default()
-            },
-        }
+        TpeSampler::new(TpeConfig {
+            seed,
+            ..TpeConfig::default()
+        })
     }
 
     /// The settings.
     pub fn config(&self) -> &TpeConfig {
         &self.cfg
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state is a cache: after a panic elsewhere it is simply rebuilt.
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(e) => {
+                let mut g = e.into_inner();
+                *g = State::default();
+                g
+            }
+        }
+    }
+}
+
+/// What the sampler keeps between proposals.
+#[derive(Default)]
+struct State {
+    cols: Columns,
+    memo: MassMemo,
+}
+
+/// FxHash-style hasher for the memo's bit-pattern keys.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// Memoised `log_gauss_mass(a, b)`: the same kernels and the same candidate grid values come
+/// back proposal after proposal, so their interval masses are computed once (exactly the same
+/// values as computing them again).
+#[derive(Default)]
+struct MassMemo {
+    map: HashMap<(u64, u64), f64, BuildHasherDefault<FxHasher>>,
+}
+
+impl MassMemo {
+    fn get(&mut self, a: f64, b: f64) -> f64 {
+        if a < -8.5 && b > 8.5 {
+            // Both tails are skipped inside: already cheap.
+            return log_gauss_mass(a, b);
+        }
+        let key = (a.to_bits(), b.to_bits());
+        if let Some(&v) = self.map.get(&key) {
+            return v;
+        }
+        if self.map.len() >= 1 << 16 {
+            self.map.clear();
+        }
+        let v = log_gauss_mass(a, b);
+        self.map.insert(key, v);
+        v
+    }
+}
+
+/// Order-preserving integer key of a float (total order, -0 before +0).
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// Inverse of [`order_key`].
+#[inline]
+fn from_order_key(k: u64) -> f64 {
+    if k >> 63 == 1 {
+        f64::from_bits(k & !(1 << 63))
+    } else {
+        f64::from_bits(!k)
+    }
+}
+
+/// Every finished trial's numeric parameters, sorted per parameter by their value in the
+/// kernel space (log for log parameters), ties by trial number, kept up to date incrementally
+/// so a proposal needs no sort. Checked against the history on every use (trial numbers and
+/// parameter bits); anything unexpected rebuilds it.
+#[derive(Default)]
+struct Columns {
+    /// Per parameter: `Some(log)` for numeric ones, `None` for categorical ones.
+    kinds: Vec<Option<bool>>,
+    numbers: Vec<u64>,
+    params: Vec<f64>,
+    /// Per numeric parameter: (order key of the transformed value, trial number), ascending;
+    /// rows where the parameter is inactive are left out.
+    sorted: Vec<Vec<(u64, u64)>>,
+}
+
+impl Columns {
+    fn sync(&mut self, space: &SearchSpace, h: &History) {
+        let d = h.n_params;
+        let same_space = self.kinds.len() == d
+            && space.params().iter().zip(&self.kinds).all(|(p, k)| {
+                *k == match &p.dist {
+                    Distribution::Categorical { .. } => None,
+                    dist => Some(dist.is_log()),
+                }
+            });
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut ok = same_space;
+        if ok {
+            let mut j = 0;
+            for i in 0..h.len() {
+                let num = h.numbers[i];
+                match self.numbers.get(j) {
+                    Some(&c) if c == num => {
+                        let old = &self.params[j * d..(j + 1) * d];
+                        if old
+                            .iter()
+                            .zip(h.row(i))
+                            .any(|(a, b)| a.to_bits() != b.to_bits())
+                        {
+                            ok = false;
+                            break;
+                        }
+                        j += 1;
+                    }
+                    Some(&c) if c < num => {
+                        ok = false;
+                        break;
+                    }
+                    _ => fresh.push(i),
+                }
+            }
+            ok &= j == self.numbers.len();
+        }
+        if !ok {
+            self.kinds = space
+                .params()
+                .iter()
+                .map(|p| match &p.dist {
+                    Distribution::Categorical { .. } => None,
+                    dist => Some(dist.is_log()),
+                })
+                .collect();
+            self.sorted = vec![Vec::new(); d];
+            fresh = (0..h.len()).collect();
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        for (p, col) in self.sorted.iter_mut().enumerate() {
+            let Some(log) = self.kinds[p] else { continue };
+            let entry = |i: usize| {
+                let v = h.row(i)[p];
+                (!v.is_nan()).then(|| (order_key(if log { v.ln() } else { v }), h.numbers[i]))
+            };
+            if fresh.len() > 16 {
+                col.extend(fresh.iter().filter_map(|&i| entry(i)));
+                col.sort_unstable();
+            } else {
+                for &i in &fresh {
+                    if let Some(e) = entry(i) {
+                        let at = col.partition_point(|&x| x < e);
+                        col.insert(at, e);
+                    }
+                }
+            }
+        }
+        self.numbers.clone_from(&h.numbers);
+        self.params.clone_from(&h.params);
     }
 }
 
@@ -156,7 +352,9 @@ struct Parzen {
 }
 
 impl Parzen {
-    /// `obs` is m × d row-major (raw internal values), rows sorted by trial number.
+    /// `obs` is m × d row-major (raw internal values), rows sorted by trial number; `kern`
+    /// says which trial each row is (for the sorted columns of `st`).
+    #[allow(clippy::too_many_arguments)]
     fn new(
         space: &SearchSpace,
         params: &[usize],
@@ -164,8 +362,23 @@ impl Parzen {
         m: usize,
         cfg: &TpeConfig,
         uniform_weights: bool,
+        kern: &Kernels,
+        st: &mut State,
     ) -> Parzen {
         let d = params.len();
+        // Large sets read their sort order off the cached columns (a linear walk) instead of
+        // sorting; `pos_of[trial number]` = row, for finished trials.
+        let walk = m > 64 && st.cols.sorted.len() == space.len();
+        let mut pos_of: Vec<u32> = Vec::new();
+        if walk {
+            let top = kern.nums.iter().copied().max().unwrap_or(0) as usize;
+            pos_of = vec![u32::MAX; top + 1];
+            for (k, (&num, &run)) in kern.nums.iter().zip(&kern.running).enumerate() {
+                if !run {
+                    pos_of[num as usize] = k as u32;
+                }
+            }
+        }
         let mut w = if m == 0 {
             vec![1.0]
         } else {
@@ -243,33 +456,12 @@ impl Parzen {
                         hi = hi.ln();
                     }
                     let raw: Vec<f64> = col.collect();
-                    let mut mu: Vec<f64> = raw.iter().map(|&v| t(v)).collect();
-                    // Discrete values on a small grid: a counting sort (stable, O(m + grid)).
-                    let n_grid = if step > 0.0 {
-                        ((high_raw - low_raw) / step).round() as usize + 1
+                    let (mut mu, order) = if walk {
+                        sorted_from_columns(&st.cols.sorted[pi], &pos_of, kern, &raw, log)
                     } else {
-                        usize::MAX
-                    };
-                    let order = if n_grid <= 4096 {
-                        let bucket = |v: f64| {
-                            (((v - low_raw) / step).round().max(0.0) as usize).min(n_grid - 1)
-                        };
-                        let mut start = vec![0usize; n_grid + 1];
-                        for &v in &raw {
-                            start[bucket(v) + 1] += 1;
-                        }
-                        for g in 0..n_grid {
-                            start[g + 1] += start[g];
-                        }
-                        let mut order = vec![0usize; raw.len()];
-                        for (i, &v) in raw.iter().enumerate() {
-                            let b = bucket(v);
-                            order[start[b]] = i;
-                            start[b] += 1;
-                        }
-                        order
-                    } else {
-                        sort_order(&mu)
+                        let mu: Vec<f64> = raw.iter().map(|&v| t(v)).collect();
+                        let order = sorted_directly(&raw, &mu, low_raw, high_raw, step);
+                        (mu, order)
                     };
                     let mut sigma = kernel_sigmas(&mu, &order, lo, hi, cfg);
                     mu.push(0.5 * (lo + hi));
@@ -328,14 +520,14 @@ impl Parzen {
                             let um: Vec<f64> = umu
                                 .iter()
                                 .zip(uinv)
-                                .map(|(m, i)| log_gauss_mass((lo - m) * i, (hi - m) * i))
+                                .map(|(m, i)| st.memo.get((lo - m) * i, (hi - m) * i))
                                 .collect();
                             uidx.iter().map(|&u| um[u as usize]).collect()
                         }
                         None => mu
                             .iter()
                             .zip(&sigma)
-                            .map(|(m, s)| log_gauss_mass((lo - m) / s, (hi - m) / s))
+                            .map(|(m, s)| st.memo.get((lo - m) / s, (hi - m) / s))
                             .collect(),
                     };
                     Dim::Num {
@@ -416,7 +608,7 @@ impl Parzen {
     /// candidate value; other discrete dimensions first bound each kernel's mass and evaluate
     /// exactly only the kernels that can matter. Kernels more than e^-40 below the largest
     /// term are left out of the sum (a relative error below 1e-14).
-    fn log_pdf(&self, x: &[f64], n: usize) -> Vec<f64> {
+    fn log_pdf(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
         const CUT: f64 = 40.0;
         let d = self.dims.len();
         let kn = self.n_kernels();
@@ -462,10 +654,7 @@ impl Parzen {
                             (xv - step / 2.0, xv + step / 2.0)
                         };
                         for u in 0..nu {
-                            tab.push(log_gauss_mass(
-                                (a - umu[u]) * uinv[u],
-                                (b - umu[u]) * uinv[u],
-                            ));
+                            tab.push(memo.get((a - umu[u]) * uinv[u], (b - umu[u]) * uinv[u]));
                         }
                     }
                     tables.push(Some((xs, tab, nu)));
@@ -707,6 +896,84 @@ fn exp_sum(v: &[f64], m: f64) -> f64 {
     s
 }
 
+/// The trials behind the rows of an observation matrix.
+#[derive(Default)]
+struct Kernels {
+    /// Trial number of each row.
+    nums: Vec<u64>,
+    /// Whether each row is a running trial (not in the cached columns).
+    running: Vec<bool>,
+}
+
+/// Kernel centres (kernel space) and their ascending order (ties by row), read off the
+/// cached sorted column `col` of every finished trial; running trials are merged in.
+fn sorted_from_columns(
+    col: &[(u64, u64)],
+    pos_of: &[u32],
+    kern: &Kernels,
+    raw: &[f64],
+    log: bool,
+) -> (Vec<f64>, Vec<usize>) {
+    let m = raw.len();
+    let mut mu = vec![0.0; m];
+    let mut order = Vec::with_capacity(m);
+    let mut run: Vec<(u64, u64, usize)> = (0..m)
+        .filter(|&k| kern.running[k])
+        .map(|k| {
+            let v = if log { raw[k].ln() } else { raw[k] };
+            mu[k] = v;
+            (order_key(v), kern.nums[k], k)
+        })
+        .collect();
+    run.sort_unstable();
+    let mut r = 0;
+    for &(key, num) in col {
+        let Some(&pos) = pos_of.get(num as usize) else {
+            continue;
+        };
+        if pos == u32::MAX {
+            continue;
+        }
+        while r < run.len() && (run[r].0, run[r].1) < (key, num) {
+            order.push(run[r].2);
+            r += 1;
+        }
+        mu[pos as usize] = from_order_key(key);
+        order.push(pos as usize);
+    }
+    order.extend(run[r..].iter().map(|x| x.2));
+    debug_assert_eq!(order.len(), m);
+    (mu, order)
+}
+
+/// Ascending order of `mu` (ties by row) by sorting: a counting sort for discrete values on a
+/// small grid, otherwise a sort of integer keys.
+fn sorted_directly(raw: &[f64], mu: &[f64], low_raw: f64, high_raw: f64, step: f64) -> Vec<usize> {
+    let n_grid = if step > 0.0 {
+        ((high_raw - low_raw) / step).round() as usize + 1
+    } else {
+        usize::MAX
+    };
+    if n_grid > 4096 {
+        return sort_order(mu);
+    }
+    let bucket = |v: f64| (((v - low_raw) / step).round().max(0.0) as usize).min(n_grid - 1);
+    let mut start = vec![0usize; n_grid + 1];
+    for &v in raw {
+        start[bucket(v) + 1] += 1;
+    }
+    for g in 0..n_grid {
+        start[g + 1] += start[g];
+    }
+    let mut order = vec![0usize; raw.len()];
+    for (i, &v) in raw.iter().enumerate() {
+        let b = bucket(v);
+        order[start[b]] = i;
+        start[b] += 1;
+    }
+    order
+}
+
 /// Optuna's bandwidths: distance to the farther neighbour (endpoints = range ends), the
 /// outermost observations using their inner neighbour only, clipped to
 /// [range / min(100, 1 + n_kernels), range].
@@ -884,16 +1151,29 @@ impl TpeSampler {
     }
 
     /// Gathers the observations of `params` over `rows` that have all of them active.
-    fn gather(ctx: &SampleContext<'_>, rows: &[Row], params: &[usize]) -> (Vec<f64>, usize) {
+    fn gather(
+        ctx: &SampleContext<'_>,
+        rows: &[Row],
+        params: &[usize],
+        kern: &mut Kernels,
+    ) -> (Vec<f64>, usize) {
         let mut out = Vec::with_capacity(rows.len() * params.len());
         let mut m = 0;
+        kern.nums.clear();
+        kern.running.clear();
         for r in rows {
-            let x = match *r {
-                Row::Done(i) => ctx.history.row(i),
-                Row::Running(j) => ctx.history.running_row(j),
+            let (x, num, run) = match *r {
+                Row::Done(i) => (ctx.history.row(i), ctx.history.numbers[i], false),
+                Row::Running(j) => (
+                    ctx.history.running_row(j),
+                    ctx.history.running_numbers[j],
+                    true,
+                ),
             };
             if params.iter().all(|&p| !x[p].is_nan()) {
                 out.extend(params.iter().map(|&p| x[p]));
+                kern.nums.push(num);
+                kern.running.push(run);
                 m += 1;
             }
         }
@@ -907,16 +1187,18 @@ impl TpeSampler {
         below: &[Row],
         above: &[Row],
         rng: &mut ChaCha8Rng,
+        st: &mut State,
     ) -> Vec<f64> {
         let multi = ctx.directions.len() > 1;
-        let (ob, mb) = Self::gather(ctx, below, params);
-        let (oa, ma) = Self::gather(ctx, above, params);
-        let pb = Parzen::new(ctx.space, params, &ob, mb, &self.cfg, multi);
-        let pa = Parzen::new(ctx.space, params, &oa, ma, &self.cfg, false);
+        let mut kern = Kernels::default();
+        let (ob, mb) = Self::gather(ctx, below, params, &mut kern);
+        let pb = Parzen::new(ctx.space, params, &ob, mb, &self.cfg, multi, &kern, st);
+        let (oa, ma) = Self::gather(ctx, above, params, &mut kern);
+        let pa = Parzen::new(ctx.space, params, &oa, ma, &self.cfg, false, &kern, st);
         let n = self.cfg.n_ei_candidates.max(1);
         let cand = pb.sample(rng, n);
-        let lb = pb.log_pdf(&cand, n);
-        let la = pa.log_pdf(&cand, n);
+        let lb = pb.log_pdf(&cand, n, &mut st.memo);
+        let la = pa.log_pdf(&cand, n, &mut st.memo);
         let mut best = 0;
         let mut best_v = f64::NEG_INFINITY;
         for c in 0..n {
@@ -938,6 +1220,8 @@ impl Sampler for TpeSampler {
         if ctx.history.len() < self.cfg.n_startup_trials {
             return Ok(sample_all_prior(space, &mut rng));
         }
+        let mut st = self.state();
+        st.cols.sync(space, ctx.history);
         let (below, above) = self.split(ctx);
         let np = space.len();
         let mut x = vec![f64::NAN; np];
@@ -948,7 +1232,7 @@ impl Sampler for TpeSampler {
                 .filter(|&i| space.is_unconditional(i) && !single(i))
                 .collect();
             if !group.is_empty() {
-                let v = self.sample_group(ctx, &group, &below, &above, &mut rng);
+                let v = self.sample_group(ctx, &group, &below, &above, &mut rng, &mut st);
                 for (j, &i) in group.iter().enumerate() {
                     x[i] = v[j];
                     done[i] = true;
@@ -965,7 +1249,7 @@ impl Sampler for TpeSampler {
             x[i] = if single(i) {
                 sample_prior(&space.params()[i].dist, &mut rng)
             } else {
-                self.sample_group(ctx, &[i], &below, &above, &mut rng)[0]
+                self.sample_group(ctx, &[i], &below, &above, &mut rng, &mut st)[0]
             };
         }
         Ok(x)
@@ -1114,12 +1398,17 @@ mod tests {
                 obs.push((1.0 + (high - 1) as f64 * r.random::<f64>()).round());
             }
             let cfg = TpeConfig::default();
-            let p = Parzen::new(&space, &[0, 1], &obs, 300, &cfg, false);
+            let kern = Kernels {
+                nums: (0..300).collect(),
+                running: vec![false; 300],
+            };
+            let mut st = State::default();
+            let p = Parzen::new(&space, &[0, 1], &obs, 300, &cfg, false, &kern, &mut st);
             if let Dim::Num { uniq, .. } = &p.dims[1] {
                 assert_eq!(uniq.is_some(), !log, "table path only for the small range");
             }
             let cand = p.sample(&mut r, 24);
-            let got = p.log_pdf(&cand, 24);
+            let got = p.log_pdf(&cand, 24, &mut st.memo);
             for c in 0..24 {
                 let mut terms = Vec::new();
                 for k in 0..p.n_kernels() {
