@@ -135,7 +135,7 @@ where
     let mut gt = vec![0.0; n];
     let mut stop = LbfgsStop::MaxIter;
     let mut iters = 0;
-    for k in 0..opts.max_iter {
+    for _ in 0..opts.max_iter {
         // Two-loop recursion: d = -H g.
         d.copy_from_slice(&g);
         for j in 0..len {
@@ -173,7 +173,6 @@ where
         } else {
             1.0
         };
-        let _ = k;
         let mut phi = |t: f64, xt: &mut [f64], gt: &mut [f64]| -> (f64, f64) {
             for i in 0..n {
                 xt[i] = x[i] + t * d[i];

@@ -274,8 +274,7 @@ fn forward(
         let (din, dout) = (arch.sizes[l], arch.sizes[l + 1]);
         let wl = &w[arch.w_offset(l)..arch.b_offset(l)];
         let bl = &w[arch.b_offset(l)..arch.b_offset(l) + dout];
-        let (zs, rest) = s.z.split_at_mut(l);
-        let z = &mut rest[0][..rows * dout];
+        let z = &mut s.z[l][..rows * dout];
         let input: &[f32] = if l == 0 {
             x
         } else if dropout_seed.is_some() {
@@ -283,7 +282,6 @@ fn forward(
         } else {
             &s.a[l - 1][..rows * din]
         };
-        let _ = zs;
         if dout == 1 {
             for (r, zr) in z.iter_mut().enumerate() {
                 *zr = dot32(&input[r * din..(r + 1) * din], wl) + bl[0];
