@@ -939,13 +939,16 @@ fn top_k_multiclass<L: Label>(
 }
 
 /// Number of columns of `row` ranked above column `e`: higher scores, and
-/// equal scores in later columns (scikit-learn's tie order).
+/// equal scores in later columns (scikit-learn's tie order). Branch-free:
+/// which columns beat the true one is unpredictable.
 #[inline]
 fn ranked_above(row: &[f64], e: usize) -> usize {
     let se = row[e];
-    let higher = row.iter().filter(|&&s| s > se).count();
-    let tied_after = row[e + 1..].iter().filter(|&&s| s == se).count();
-    higher + tied_after
+    let mut above = 0;
+    for (j, &s) in row.iter().enumerate() {
+        above += ((s > se) | ((s == se) & (j > e))) as usize;
+    }
+    above
 }
 
 #[cfg(test)]
