@@ -528,3 +528,59 @@ fn bad_input_gets_clear_errors() {
     assert_ne!(code, 0);
     assert!(err.contains("--data"), "{err}");
 }
+
+/// Two `mosel tune` processes on one PostgreSQL study share its budget exactly. Skipped
+/// (with a message) unless MOSEL_TEST_POSTGRES_URL names a server, as `.ci/run` does.
+#[test]
+fn two_processes_share_a_postgres_study() {
+    let Ok(url) = std::env::var("MOSEL_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: set MOSEL_TEST_POSTGRES_URL=postgres://user:pass@host/db to run");
+        return;
+    };
+    let study = format!(
+        "cli-tune-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+    let args = [
+        "tune",
+        "--dataset",
+        "breast-cancer",
+        "--holdout",
+        "0.3",
+        "--trials",
+        "16",
+        "--sampler",
+        "random",
+        "--storage",
+        &url,
+        "--study",
+        &study,
+        "--quiet",
+    ];
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_mosel"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let t = trials_of(&url, &study);
+    assert_eq!(count(&t, TrialState::Complete), 16);
+    assert_eq!(t.len(), 16, "no trial created twice or left over");
+    let numbers: std::collections::BTreeSet<u64> = t.iter().map(|t| t.number).collect();
+    assert_eq!(numbers.len(), 16);
+}
