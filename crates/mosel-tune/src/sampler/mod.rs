@@ -5,6 +5,7 @@
 //! anything. Every sampler is seeded; the random stream of trial `n` depends only on the seed
 //! and `n`, so a study is reproducible trial by trial.
 
+mod fastmath;
 mod tpe;
 
 use std::collections::HashSet;
