@@ -18,6 +18,37 @@ fn main() {
         codes: yb[..ntr].iter().map(|&c| c as u32).collect(),
         labels: vec!["0".into(), "1".into()],
     };
+    // Two fits at once on two OS threads vs one after the other.
+    let cfg = TrainConfig {
+        model: ModelKind::Logistic,
+        optimizer: OptimizerSpec::Lbfgs { memory: 10 },
+        l2: 1.0 / ntr as f64,
+        ..TrainConfig::default()
+    };
+    let fit = || {
+        let mut m = Model::new(cfg.clone()).expect("config");
+        m.fit(&xtr, &ytr, FitOptions::default()).expect("fit");
+    };
+    let t = Instant::now();
+    for _ in 0..8 {
+        fit();
+    }
+    let seq = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..4 {
+                    fit();
+                }
+            });
+        }
+    });
+    println!(
+        "8 fits: one after the other {:.1} ms, on two threads {:.1} ms",
+        seq * 1e3,
+        t.elapsed().as_secs_f64() * 1e3
+    );
     for epochs in [1, 2, 100] {
         for c in [1e-4, 1.0] {
             let cfg = TrainConfig {

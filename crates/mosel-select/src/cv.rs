@@ -527,36 +527,56 @@ fn run_folds(
     let tasks: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..folds.len()).map(move |f| (c, f)))
         .collect();
-    // With at least as many fits as workers, each fit runs on one thread (a single-thread
-    // pool per worker), so the fits' own parallel loops do not compete for the workers.
-    let workers = rayon::current_num_threads();
-    let solo: Vec<rayon::ThreadPool> = if workers > 1 && tasks.len() >= workers {
-        (0..workers)
-            .filter_map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
-            .collect()
-    } else {
-        Vec::new()
+    let run_task = |&(c, f): &(usize, usize)| {
+        let r = fit_one(&candidates[c], f, fold_data(f, prep_of[c]), options);
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(cb) = progress {
+            cb(Progress {
+                done: d,
+                total,
+                candidate: c,
+                fold: f,
+            });
+        }
+        r
     };
-    let results: Vec<TaskResult> = tasks
-        .par_iter()
-        .map(|&(c, f)| {
-            let fit = || fit_one(&candidates[c], f, fold_data(f, prep_of[c]), options);
-            let r = match rayon::current_thread_index() {
-                Some(i) if !solo.is_empty() => solo[i % solo.len()].install(fit),
-                _ => fit(),
-            };
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(cb) = progress {
-                cb(Progress {
-                    done: d,
-                    total,
-                    candidate: c,
-                    fold: f,
+    // With at least as many fits as workers, every worker takes whole fits from a shared
+    // counter and runs each on its own single-thread pool, so a fit's internal parallel
+    // loops stay on its thread (no oversubscription, no work-stealing chains). With fewer
+    // fits than workers, the fits share the pool and parallelise internally.
+    let workers = rayon::current_num_threads();
+    let results: Vec<TaskResult> = if workers > 1 && tasks.len() >= workers {
+        let solo: Vec<rayon::ThreadPool> = (0..workers)
+            .filter_map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+            .collect();
+        let next = AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<TaskResult>>> =
+            tasks.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for pool in &solo {
+                scope.spawn(|| {
+                    pool.install(|| {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(task) = tasks.get(i) else { break };
+                            let r = run_task(task);
+                            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                        }
+                    })
                 });
             }
-            r
-        })
-        .collect();
+        });
+        slots
+            .into_iter()
+            .map(|s| {
+                s.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .expect("every task ran")
+            })
+            .collect()
+    } else {
+        tasks.par_iter().map(run_task).collect()
+    };
 
     let partition = options.splitter.strategy.is_partition();
     let mut out = Vec::with_capacity(candidates.len());
