@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::fastmath::{exp_nonpos, ppf_fast};
+use super::fastmath::{exp_nonpos, ln_pos, ppf_fast};
 use super::{History, SampleContext, Sampler, sample_all_prior, sample_prior, trial_rng};
 use crate::error::Result;
 use crate::pareto;
@@ -123,6 +123,7 @@ impl TpeSampler {
 struct State {
     cols: Columns,
     memo: MassMemo,
+    pool: Pool,
 }
 
 /// FxHash-style hasher for the memo's bit-pattern keys.
@@ -287,12 +288,20 @@ fn gamma(n: usize, multi: bool) -> usize {
 }
 
 /// Optuna's default weights for `n` observations sorted by trial number.
+#[cfg(test)]
 fn default_weights(n: usize) -> Vec<f64> {
+    let mut w = Vec::new();
+    default_weights_into(n, &mut w);
+    w
+}
+
+/// [`default_weights`] appended to `w`: numpy.linspace(1/n, 1, n - 25) then 25 ones.
+fn default_weights_into(n: usize, w: &mut Vec<f64>) {
     if n < 25 {
-        return vec![1.0; n];
+        w.extend(std::iter::repeat_n(1.0, n));
+        return;
     }
     let m = n - 25;
-    let mut w = Vec::with_capacity(n);
     let (a, b) = (1.0 / n as f64, 1.0);
     for i in 0..m {
         w.push(if m == 1 {
@@ -302,7 +311,6 @@ fn default_weights(n: usize) -> Vec<f64> {
         });
     }
     w.extend(std::iter::repeat_n(1.0, 25));
-    w
 }
 
 /// A row of observations: a finished trial (history row) or a running one.
@@ -352,54 +360,110 @@ struct Parzen {
     dims: Vec<Dim>,
 }
 
+/// What a Parzen estimator is built from, besides the observations.
+struct Build<'a> {
+    space: &'a SearchSpace,
+    /// Space indices of the modelled parameters.
+    params: &'a [usize],
+    cfg: &'a TpeConfig,
+    /// Equal weights (multi-objective "below" sets) instead of Optuna's default ramp.
+    uniform_weights: bool,
+    /// Whether the estimator will be sampled (needs the cumulative weights).
+    sampling: bool,
+}
+
 impl Parzen {
     /// `obs` is m × d row-major (raw internal values), rows sorted by trial number; `kern`
     /// says which trial each row is (for the sorted columns of `st`).
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        space: &SearchSpace,
-        params: &[usize],
+    fn new(b: &Build<'_>, obs: &[f64], m: usize, kern: &Kernels, st: &mut State) -> Parzen {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { Self::new_avx512(b, obs, m, kern, st) };
+            }
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { Self::new_avx2(b, obs, m, kern, st) };
+            }
+        }
+        Self::new_impl(b, obs, m, kern, st)
+    }
+
+    /// [`new`](Parzen::new) compiled for AVX-512.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,fma")]
+    unsafe fn new_avx512(
+        b: &Build<'_>,
         obs: &[f64],
         m: usize,
-        cfg: &TpeConfig,
-        uniform_weights: bool,
         kern: &Kernels,
         st: &mut State,
     ) -> Parzen {
+        Self::new_impl(b, obs, m, kern, st)
+    }
+
+    /// [`new`](Parzen::new) compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn new_avx2(
+        b: &Build<'_>,
+        obs: &[f64],
+        m: usize,
+        kern: &Kernels,
+        st: &mut State,
+    ) -> Parzen {
+        Self::new_impl(b, obs, m, kern, st)
+    }
+
+    #[inline(always)]
+    fn new_impl(b: &Build<'_>, obs: &[f64], m: usize, kern: &Kernels, st: &mut State) -> Parzen {
+        let (space, params, cfg) = (b.space, b.params, b.cfg);
         let d = params.len();
+        let State { cols, memo, pool } = st;
         // Large sets read their sort order off the cached columns (a linear walk) instead of
         // sorting; `pos_of[trial number]` = row, for finished trials.
-        let walk = m > 64 && st.cols.sorted.len() == space.len();
-        let mut pos_of: Vec<u32> = Vec::new();
+        let walk = m > 64 && cols.sorted.len() == space.len();
+        let mut pos_of = pool.u32s();
         if walk {
             let top = kern.nums.iter().copied().max().unwrap_or(0) as usize;
-            pos_of = vec![u32::MAX; top + 1];
+            pos_of.resize(top + 1, u32::MAX);
             for (k, (&num, &run)) in kern.nums.iter().zip(&kern.running).enumerate() {
                 if !run {
                     pos_of[num as usize] = k as u32;
                 }
             }
         }
-        let mut w = if m == 0 {
-            vec![1.0]
+        let mut w = pool.f64s();
+        if m == 0 {
+            w.push(1.0);
         } else {
-            let mut w = if uniform_weights {
-                vec![1.0; m]
+            if b.uniform_weights {
+                w.resize(m, 1.0);
             } else {
-                default_weights(m)
-            };
+                default_weights_into(m, &mut w);
+            }
             w.push(cfg.prior_weight);
-            w
-        };
+        }
         let s: f64 = w.iter().sum();
-        let mut acc = 0.0;
-        let mut cum_w = Vec::with_capacity(w.len());
         for x in &mut w {
             *x /= s;
-            acc += *x;
-            cum_w.push(acc);
         }
-        let log_w = w.iter().map(|x| x.ln()).collect();
+        let mut cum_w = pool.f64s();
+        if b.sampling {
+            let mut acc = 0.0;
+            cum_w.extend(w.iter().map(|&x| {
+                acc += x;
+                acc
+            }));
+        }
+        // Every weight but the prior's is positive; the prior's may be 0.
+        let mut log_w = pool.f64s();
+        log_w.extend(w.iter().map(|&x| ln_pos(x)));
+        if let (Some(l), Some(&x)) = (log_w.last_mut(), w.last()) {
+            *l = x.ln();
+        }
+        pool.put(w);
         let mut dims = Vec::with_capacity(d);
         for (j, &pi) in params.iter().enumerate() {
             let col = (0..m).map(|r| obs[r * d + j]);
@@ -407,30 +471,53 @@ impl Parzen {
                 Distribution::Categorical { choices } => {
                     let n = choices.len();
                     let kernels = if m == 0 { 1 } else { m + 1 };
-                    let mut wts = vec![
-                        if m == 0 {
-                            1.0 / n as f64
-                        } else {
-                            cfg.prior_weight / kernels as f64
-                        };
-                        kernels * n
-                    ];
-                    for (r, v) in col.enumerate() {
-                        wts[r * n + v as usize] += 1.0;
-                    }
-                    let mut logw = vec![0.0; kernels * n];
-                    let mut cum = vec![0.0; kernels * n];
-                    for k in 0..kernels {
-                        let row = &wts[k * n..(k + 1) * n];
-                        let s: f64 = row.iter().sum();
-                        let mut a = 0.0;
-                        for c in 0..n {
-                            let p = row[c] / s;
-                            logw[k * n + c] = p.ln();
-                            a += p;
-                            cum[k * n + c] = a;
+                    // Each observation's row is the prior share plus 1 at its value, so a row
+                    // holds at most two distinct probabilities: one logarithm each.
+                    let share = if m == 0 {
+                        1.0 / n as f64
+                    } else {
+                        cfg.prior_weight / kernels as f64
+                    };
+                    let mut logw = pool.f64s();
+                    let mut cum = pool.f64s();
+                    logw.resize(kernels * n, 0.0);
+                    cum.resize(kernels * n, 0.0);
+                    let hits: Vec<Option<usize>> = col
+                        .map(|v| Some(v as usize))
+                        .chain(std::iter::repeat_n(None, kernels - m))
+                        .collect();
+                    let sum_plain: f64 = std::iter::repeat_n(share, n).sum();
+                    let ln_plain = (share / sum_plain).ln();
+                    for (k, hit) in hits.iter().enumerate() {
+                        let row = &mut logw[k * n..(k + 1) * n];
+                        let crow = &mut cum[k * n..(k + 1) * n];
+                        match *hit {
+                            None => {
+                                row.fill(ln_plain);
+                                let p = share / sum_plain;
+                                let mut a = 0.0;
+                                for c in crow.iter_mut() {
+                                    a += p;
+                                    *c = a;
+                                }
+                            }
+                            Some(h) => {
+                                // The same sum, in the same order, as adding the row up.
+                                let s: f64 = (0..n)
+                                    .map(|c| if c == h { share + 1.0 } else { share })
+                                    .sum();
+                                let (p, ph) = (share / s, (share + 1.0) / s);
+                                let (lp, lph) = (p.ln(), ph.ln());
+                                let mut a = 0.0;
+                                for c in 0..n {
+                                    let (pc, lc) = if c == h { (ph, lph) } else { (p, lp) };
+                                    row[c] = lc;
+                                    a += pc;
+                                    crow[c] = a;
+                                }
+                            }
                         }
-                        cum[k * n + n - 1] = 1.0;
+                        crow[n - 1] = 1.0;
                     }
                     Dim::Cat { n, logw, cum }
                 }
@@ -456,36 +543,41 @@ impl Parzen {
                         lo = lo.ln();
                         hi = hi.ln();
                     }
-                    let raw: Vec<f64> = col.collect();
-                    let (mut mu, order) = if walk {
-                        sorted_from_columns(&st.cols.sorted[pi], &pos_of, kern, &raw, log)
+                    let mut mu = pool.f64s();
+                    let mut order = pool.usizes();
+                    if walk {
+                        sorted_from_columns(
+                            &cols.sorted[pi],
+                            &pos_of,
+                            kern,
+                            col,
+                            log,
+                            &mut mu,
+                            &mut order,
+                        );
                     } else {
-                        let mu: Vec<f64> = raw.iter().map(|&v| t(v)).collect();
-                        let order = sorted_directly(&raw, &mu, low_raw, high_raw, step);
-                        (mu, order)
-                    };
-                    let mut sigma = kernel_sigmas(&mu, &order, lo, hi, cfg);
+                        let raw: Vec<f64> = col.collect();
+                        mu.extend(raw.iter().map(|&v| t(v)));
+                        sorted_directly(&raw, &mu, low_raw, high_raw, step, &mut order);
+                    }
+                    let mut sigma = pool.f64s();
+                    kernel_sigmas_into(&mu, &order, lo, hi, cfg, &mut sigma);
                     mu.push(0.5 * (lo + hi));
                     sigma.push(hi - lo);
-                    let inv_sigma = sigma.iter().map(|s| 1.0 / s).collect();
-                    let ln_sigma = if step == 0.0 {
-                        // Many bandwidths sit at the lower clip: reuse its logarithm.
-                        let clip = sigma.iter().copied().fold(f64::INFINITY, f64::min);
-                        let clip_ln = clip.ln();
-                        sigma
-                            .iter()
-                            .map(|&s| if s == clip { clip_ln } else { s.ln() })
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
+                    let mut inv_sigma = pool.f64s();
+                    inv_sigma.extend(sigma.iter().map(|s| 1.0 / s));
+                    let mut ln_sigma = pool.f64s();
+                    if step == 0.0 {
+                        ln_sigma.extend(sigma.iter().map(|&s| ln_pos(s)));
+                    }
                     // Distinct (mu, sigma) pairs: observations of a discrete parameter repeat.
                     // Walking the kernels in sorted order, equal centres are adjacent.
                     let uniq = if step > 0.0 {
-                        let mut umu: Vec<f64> = Vec::new();
-                        let mut uinv: Vec<f64> = Vec::new();
-                        let mut usig: Vec<f64> = Vec::new();
-                        let mut uidx = vec![0u32; mu.len()];
+                        let mut umu = pool.f64s();
+                        let mut uinv = pool.f64s();
+                        let mut usig = pool.f64s();
+                        let mut uidx = pool.u32s();
+                        uidx.resize(mu.len(), 0);
                         let mut group = 0;
                         for &i in &order {
                             if umu.last().is_none_or(|&last| last != mu[i]) {
@@ -502,35 +594,48 @@ impl Parzen {
                             };
                             uidx[i] = u as u32;
                         }
+                        pool.put(usig);
                         // The prior kernel (last).
                         let p = mu.len() - 1;
                         umu.push(mu[p]);
                         uinv.push(1.0 / sigma[p]);
                         uidx[p] = (umu.len() - 1) as u32;
-                        (umu.len() <= 256).then_some((uidx, umu, uinv))
+                        if umu.len() <= 256 {
+                            Some((uidx, umu, uinv))
+                        } else {
+                            pool.put(umu);
+                            pool.put(uinv);
+                            pool.put_u32s(uidx);
+                            None
+                        }
                     } else {
                         None
                     };
-                    let ln_width = if step > 0.0 && uniq.is_none() && !log {
-                        sigma.iter().map(|s| (step / s).ln()).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let log_mass = match &uniq {
+                    let mut ln_width = pool.f64s();
+                    if step > 0.0 && uniq.is_none() && !log {
+                        ln_width.extend(sigma.iter().map(|&s| ln_pos(step / s)));
+                    }
+                    let mut log_mass = pool.f64s();
+                    match &uniq {
                         Some((uidx, umu, uinv)) => {
                             let um: Vec<f64> = umu
                                 .iter()
-                                .zip(uinv)
-                                .map(|(m, i)| st.memo.get((lo - m) * i, (hi - m) * i))
+                                .zip(uinv.iter())
+                                .map(|(m, i)| memo.get((lo - m) * i, (hi - m) * i))
                                 .collect();
-                            uidx.iter().map(|&u| um[u as usize]).collect()
+                            log_mass.extend(uidx.iter().map(|&u| um[u as usize]));
                         }
-                        None => mu
-                            .iter()
-                            .zip(&sigma)
-                            .map(|(m, s)| st.memo.get((lo - m) / s, (hi - m) / s))
-                            .collect(),
-                    };
+                        None => log_mass.extend(mu.iter().zip(sigma.iter()).map(|(m, s)| {
+                            let (a, b) = ((lo - m) / s, (hi - m) / s);
+                            // Both tails beyond 8.5 sigma: log_gauss_mass returns -0 there.
+                            if a < -8.5 && b > 8.5 {
+                                -0.0
+                            } else {
+                                memo.get(a, b)
+                            }
+                        })),
+                    }
+                    pool.put_usizes(order);
                     Dim::Num {
                         ln_width,
                         uniq,
@@ -549,7 +654,41 @@ impl Parzen {
                 }
             });
         }
+        pool.put_u32s(pos_of);
         Parzen { log_w, cum_w, dims }
+    }
+
+    /// Hands the estimator's buffers back to the pool.
+    fn recycle(self, pool: &mut Pool) {
+        pool.put(self.log_w);
+        pool.put(self.cum_w);
+        for dim in self.dims {
+            match dim {
+                Dim::Cat { logw, cum, .. } => {
+                    pool.put(logw);
+                    pool.put(cum);
+                }
+                Dim::Num {
+                    mu,
+                    sigma,
+                    inv_sigma,
+                    ln_sigma,
+                    log_mass,
+                    ln_width,
+                    uniq,
+                    ..
+                } => {
+                    for v in [mu, sigma, inv_sigma, ln_sigma, log_mass, ln_width] {
+                        pool.put(v);
+                    }
+                    if let Some((uidx, umu, uinv)) = uniq {
+                        pool.put_u32s(uidx);
+                        pool.put(umu);
+                        pool.put(uinv);
+                    }
+                }
+            }
+        }
     }
 
     fn n_kernels(&self) -> usize {
@@ -612,34 +751,35 @@ impl Parzen {
     fn log_pdf(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
         #[cfg(target_arch = "x86_64")]
         {
-            if is_x86_feature_detected!("avx512f") {
+            if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
                 // SAFETY: the CPU supports AVX-512F (checked just above).
                 return unsafe { self.log_pdf_avx512(x, n, memo) };
             }
-            if is_x86_feature_detected!("avx2") {
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
                 // SAFETY: the CPU supports AVX2 (checked just above).
                 return unsafe { self.log_pdf_avx2(x, n, memo) };
             }
         }
-        self.log_pdf_impl(x, n, memo)
+        // Fused multiply-adds only where they are instructions, not library calls.
+        self.log_pdf_impl::<{ HW_FMA }>(x, n, memo)
     }
 
     /// [`log_pdf`](Parzen::log_pdf) compiled for AVX-512 (same operations, same results).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,fma")]
     unsafe fn log_pdf_avx512(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
-        self.log_pdf_impl(x, n, memo)
+        self.log_pdf_impl::<true>(x, n, memo)
     }
 
     /// [`log_pdf`](Parzen::log_pdf) compiled for AVX2 (same operations, same results).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn log_pdf_avx2(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
-        self.log_pdf_impl(x, n, memo)
+        self.log_pdf_impl::<true>(x, n, memo)
     }
 
     #[inline(always)]
-    fn log_pdf_impl(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
+    fn log_pdf_impl<const FMA: bool>(&self, x: &[f64], n: usize, memo: &mut MassMemo) -> Vec<f64> {
         const CUT: f64 = 40.0;
         let d = self.dims.len();
         let kn = self.n_kernels();
@@ -819,7 +959,7 @@ impl Parzen {
                         }
                     }
                 }
-                let m_lo = lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let m_lo = max_of(&lo);
                 for k in 0..kn {
                     if hi[k] < m_lo - CUT {
                         lo[k] = f64::NEG_INFINITY;
@@ -858,12 +998,12 @@ impl Parzen {
                     lo[k] = v;
                 }
             }
-            let m = lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let m = max_of(&lo);
             if m == f64::NEG_INFINITY {
                 out.push(f64::NEG_INFINITY);
                 continue;
             }
-            out.push(m + exp_sum(&lo, m).ln());
+            out.push(m + exp_sum::<FMA>(&lo, m).ln());
         }
         out
     }
@@ -873,27 +1013,52 @@ impl Parzen {
 /// value over the unique kernels, and the number of unique kernels.
 type MassTable = (Vec<f64>, Vec<f64>, usize);
 
-/// Σ exp(v - m) over `v` (every v ≤ m). Blocks of 8 whose largest term is below e^-40 of the
-/// maximum are left out (a relative error under 1e-14 for up to 10^4 kernels); the others are
-/// summed branch-free so the loop vectorises.
+/// Whether this build targets a CPU with fused multiply-add instructions (x86-64 checks at
+/// run time instead).
+const HW_FMA: bool = cfg!(any(target_arch = "aarch64", target_feature = "fma"));
+
+/// The largest value (NEG_INFINITY for none; NaNs are ignored), in 8 independent lanes so
+/// that the loop vectorises.
 #[inline(always)]
-fn exp_sum(v: &[f64], m: f64) -> f64 {
+fn max_of(v: &[f64]) -> f64 {
+    let mut acc = [f64::NEG_INFINITY; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] = if c[i] > acc[i] { c[i] } else { acc[i] };
+        }
+    }
+    for &x in rest {
+        acc[0] = if x > acc[0] { x } else { acc[0] };
+    }
+    acc.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Σ exp(v - m) over `v` (every v ≤ m). Blocks of 8 all below e^-40 of the maximum are left
+/// out (a relative error under 1e-14 for up to 10^4 kernels); the others are summed
+/// branch-free so the loop vectorises.
+#[inline(always)]
+fn exp_sum<const FMA: bool>(v: &[f64], m: f64) -> f64 {
     let cut = m - 40.0;
     let mut acc = [0.0f64; 8];
     let chunks = v.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
-        let top = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if top < cut {
+        let mut any = false;
+        for &x in c {
+            any |= x >= cut;
+        }
+        if !any {
             continue;
         }
         for i in 0..8 {
-            acc[i] += exp_nonpos(c[i] - m);
+            acc[i] += exp_nonpos::<FMA>(c[i] - m);
         }
     }
     let mut s = acc.iter().sum::<f64>();
     for &x in rest {
-        s += exp_nonpos(x - m);
+        s += exp_nonpos::<FMA>(x - m);
     }
     s
 }
@@ -913,16 +1078,19 @@ fn sorted_from_columns(
     col: &[(u64, u64)],
     pos_of: &[u32],
     kern: &Kernels,
-    raw: &[f64],
+    raw: impl Iterator<Item = f64>,
     log: bool,
-) -> (Vec<f64>, Vec<usize>) {
-    let m = raw.len();
-    let mut mu = vec![0.0; m];
-    let mut order = Vec::with_capacity(m);
+    mu: &mut Vec<f64>,
+    order: &mut Vec<usize>,
+) {
+    mu.clear();
+    mu.extend(raw);
+    let m = mu.len();
+    order.clear();
     let mut run: Vec<(u64, u64, usize)> = (0..m)
         .filter(|&k| kern.running[k])
         .map(|k| {
-            let v = if log { raw[k].ln() } else { raw[k] };
+            let v = if log { mu[k].ln() } else { mu[k] };
             mu[k] = v;
             (order_key(v), kern.nums[k], k)
         })
@@ -945,19 +1113,27 @@ fn sorted_from_columns(
     }
     order.extend(run[r..].iter().map(|x| x.2));
     debug_assert_eq!(order.len(), m);
-    (mu, order)
 }
 
 /// Ascending order of `mu` (ties by row) by sorting: a counting sort for discrete values on a
 /// small grid, otherwise a sort of integer keys.
-fn sorted_directly(raw: &[f64], mu: &[f64], low_raw: f64, high_raw: f64, step: f64) -> Vec<usize> {
+fn sorted_directly(
+    raw: &[f64],
+    mu: &[f64],
+    low_raw: f64,
+    high_raw: f64,
+    step: f64,
+    order: &mut Vec<usize>,
+) {
+    order.clear();
     let n_grid = if step > 0.0 {
         ((high_raw - low_raw) / step).round() as usize + 1
     } else {
         usize::MAX
     };
     if n_grid > 4096 {
-        return sort_order(mu);
+        order.extend(sort_order(mu));
+        return;
     }
     let bucket = |v: f64| (((v - low_raw) / step).round().max(0.0) as usize).min(n_grid - 1);
     let mut start = vec![0usize; n_grid + 1];
@@ -967,33 +1143,86 @@ fn sorted_directly(raw: &[f64], mu: &[f64], low_raw: f64, high_raw: f64, step: f
     for g in 0..n_grid {
         start[g + 1] += start[g];
     }
-    let mut order = vec![0usize; raw.len()];
+    order.resize(raw.len(), 0);
     for (i, &v) in raw.iter().enumerate() {
         let b = bucket(v);
         order[start[b]] = i;
         start[b] += 1;
     }
-    order
+}
+
+/// Recycled buffers: proposals reuse them instead of allocating (and having the allocator
+/// return memory to the system and fault it back in) every time.
+#[derive(Default)]
+struct Pool {
+    f: Vec<Vec<f64>>,
+    u: Vec<Vec<u32>>,
+    z: Vec<Vec<usize>>,
+}
+
+impl Pool {
+    fn f64s(&mut self) -> Vec<f64> {
+        let mut v = self.f.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    fn put(&mut self, v: Vec<f64>) {
+        if self.f.len() < 64 && v.capacity() > 0 {
+            self.f.push(v);
+        }
+    }
+
+    fn u32s(&mut self) -> Vec<u32> {
+        let mut v = self.u.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    fn put_u32s(&mut self, v: Vec<u32>) {
+        if self.u.len() < 16 && v.capacity() > 0 {
+            self.u.push(v);
+        }
+    }
+
+    fn usizes(&mut self) -> Vec<usize> {
+        let mut v = self.z.pop().unwrap_or_default();
+        v.clear();
+        v
+    }
+
+    fn put_usizes(&mut self, v: Vec<usize>) {
+        if self.z.len() < 16 && v.capacity() > 0 {
+            self.z.push(v);
+        }
+    }
 }
 
 /// Optuna's bandwidths: distance to the farther neighbour (endpoints = range ends), the
 /// outermost observations using their inner neighbour only, clipped to
 /// [range / min(100, 1 + n_kernels), range].
+#[cfg(test)]
 fn kernel_sigmas(mus: &[f64], order: &[usize], lo: f64, hi: f64, cfg: &TpeConfig) -> Vec<f64> {
+    let mut sig = Vec::new();
+    kernel_sigmas_into(mus, order, lo, hi, cfg, &mut sig);
+    sig
+}
+
+/// [`kernel_sigmas`] into `sig` (one pass over the sorted centres).
+#[inline(always)]
+fn kernel_sigmas_into(
+    mus: &[f64],
+    order: &[usize],
+    lo: f64,
+    hi: f64,
+    cfg: &TpeConfig,
+    sig: &mut Vec<f64>,
+) {
     let m = mus.len();
+    sig.clear();
+    sig.resize(m, 0.0);
     if m == 0 {
-        return Vec::new();
-    }
-    let mut s = Vec::with_capacity(m + 2);
-    s.push(lo);
-    s.extend(order.iter().map(|&i| mus[i]));
-    s.push(hi);
-    let mut sorted_sig: Vec<f64> = (0..m)
-        .map(|i| (s[i + 1] - s[i]).max(s[i + 2] - s[i + 1]))
-        .collect();
-    if !cfg.consider_endpoints && s.len() >= 4 {
-        sorted_sig[0] = s[2] - s[1];
-        sorted_sig[m - 1] = s[m] - s[m - 1];
+        return;
     }
     let maxsigma = hi - lo;
     let minsigma = if cfg.consider_magic_clip {
@@ -1001,11 +1230,20 @@ fn kernel_sigmas(mus: &[f64], order: &[usize], lo: f64, hi: f64, cfg: &TpeConfig
     } else {
         1e-12
     };
-    let mut sig = vec![0.0; m];
-    for (r, &i) in order.iter().enumerate() {
-        sig[i] = sorted_sig[r].clamp(minsigma, maxsigma);
+    let inner_only = !cfg.consider_endpoints && m >= 2;
+    for r in 0..m {
+        let x = mus[order[r]];
+        let prev = if r == 0 { lo } else { mus[order[r - 1]] };
+        let next = if r + 1 == m { hi } else { mus[order[r + 1]] };
+        let s = if inner_only && r == 0 {
+            next - x
+        } else if inner_only && r + 1 == m {
+            x - prev
+        } else {
+            (x - prev).max(next - x)
+        };
+        sig[order[r]] = s.clamp(minsigma, maxsigma);
     }
-    sig
 }
 
 /// Indices of `mus` in ascending order (ties by index).
@@ -1194,9 +1432,16 @@ impl TpeSampler {
         let multi = ctx.directions.len() > 1;
         let mut kern = Kernels::default();
         let (ob, mb) = Self::gather(ctx, below, params, &mut kern);
-        let pb = Parzen::new(ctx.space, params, &ob, mb, &self.cfg, multi, &kern, st);
+        let build = |uniform_weights, sampling| Build {
+            space: ctx.space,
+            params,
+            cfg: &self.cfg,
+            uniform_weights,
+            sampling,
+        };
+        let pb = Parzen::new(&build(multi, true), &ob, mb, &kern, st);
         let (oa, ma) = Self::gather(ctx, above, params, &mut kern);
-        let pa = Parzen::new(ctx.space, params, &oa, ma, &self.cfg, false, &kern, st);
+        let pa = Parzen::new(&build(false, false), &oa, ma, &kern, st);
         let n = self.cfg.n_ei_candidates.max(1);
         let cand = pb.sample(rng, n);
         let lb = pb.log_pdf(&cand, n, &mut st.memo);
@@ -1210,6 +1455,8 @@ impl TpeSampler {
                 best = c;
             }
         }
+        pb.recycle(&mut st.pool);
+        pa.recycle(&mut st.pool);
         let d = params.len();
         cand[best * d..(best + 1) * d].to_vec()
     }
@@ -1273,7 +1520,8 @@ mod tests {
 
     #[test]
     fn exp_sum_adds_every_term() {
-        assert_eq!(exp_sum(&[0.0, 0.0, 0.0, 0.0, 0.0], 0.0), 5.0);
+        assert_eq!(exp_sum::<false>(&[0.0, 0.0, 0.0, 0.0, 0.0], 0.0), 5.0);
+        assert_eq!(exp_sum::<true>(&[0.0, 0.0, 0.0, 0.0, 0.0], 0.0), 5.0);
     }
 
     #[test]
@@ -1398,7 +1646,14 @@ mod tests {
                 running: vec![false; 300],
             };
             let mut st = State::default();
-            let p = Parzen::new(&space, &[0, 1], &obs, 300, &cfg, false, &kern, &mut st);
+            let build = Build {
+                space: &space,
+                params: &[0, 1],
+                cfg: &cfg,
+                uniform_weights: false,
+                sampling: true,
+            };
+            let p = Parzen::new(&build, &obs, 300, &kern, &mut st);
             if let Dim::Num { uniq, .. } = &p.dims[1] {
                 assert_eq!(uniq.is_some(), !log, "table path only for the small range");
             }
