@@ -2,15 +2,17 @@
 //! checks every entry and sums a per-row value, with results that do not
 //! depend on the number of threads.
 //!
-//! Rows are cut into chunks of [`CHUNK`] rows (a fixed size, not one chunk per
-//! thread); each chunk is summed in row order, and the chunk sums are added
-//! pairwise in chunk order.
+//! Rows are cut into chunks of about [`CHUNK`] entries (a size fixed by the
+//! shape of the data, not one chunk per thread, and small enough to stay in
+//! the L1 cache between the check and the per-row values); each chunk is
+//! summed in a fixed order, and the chunk sums are added pairwise in chunk
+//! order.
 
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-/// Rows per chunk.
+/// Entries per chunk (rows of several entries make chunks of fewer rows).
 const CHUNK: usize = 1 << 12;
 /// Inputs with fewer rows than this are scanned on the calling thread.
 const PARALLEL_ROWS: usize = 1 << 15;
@@ -65,16 +67,16 @@ pub(crate) fn scan_rows(
     if n == 0 {
         return Scan::EMPTY;
     }
-    let per_row = entries.len() / n;
+    let per_row = (entries.len() / n).max(1);
+    let chunk_rows = (CHUNK / per_row).max(1);
     let chunk = |start: usize| {
-        let rows = start..(start + CHUNK).min(n);
+        let rows = start..(start + chunk_rows).min(n);
         let mut s = entry_range(&entries[rows.start * per_row..rows.end * per_row]);
         if !s.finite {
             return s;
         }
-        let mut buf = [0.0; CHUNK];
-        let v = &mut buf[..rows.len()];
-        values(rows.clone(), v);
+        let mut v = vec![0.0; rows.len()];
+        values(rows.clone(), &mut v);
         match w {
             None => {
                 s.sum = lane_sum(0..v.len(), |i| v[i]);
@@ -88,7 +90,7 @@ pub(crate) fn scan_rows(
         }
         s
     };
-    let starts = (0..n).step_by(CHUNK);
+    let starts = (0..n).step_by(chunk_rows);
     let partials: Vec<Scan> = if n < PARALLEL_ROWS {
         starts.map(chunk).collect()
     } else {
