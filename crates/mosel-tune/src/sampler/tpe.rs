@@ -124,6 +124,20 @@ struct State {
     cols: Columns,
     memo: MassMemo,
     pool: Pool,
+    split: Split,
+    kern: Kernels,
+}
+
+/// The good / bad split of the history, in buffers kept between proposals.
+#[derive(Default)]
+struct Split {
+    is_below: Vec<bool>,
+    /// The best complete trials seen so far while splitting: (order key of value, row).
+    heap: std::collections::BinaryHeap<(u64, usize)>,
+    /// Good observations, by trial number.
+    below: Vec<Row>,
+    /// Bad observations (and running trials), by trial number.
+    above: Vec<Row>,
 }
 
 /// FxHash-style hasher for the memo's bit-pattern keys.
@@ -303,14 +317,16 @@ fn default_weights_into(n: usize, w: &mut Vec<f64>) {
     }
     let m = n - 25;
     let (a, b) = (1.0 / n as f64, 1.0);
-    for i in 0..m {
-        w.push(if m == 1 {
-            a
-        } else {
-            a + (b - a) * i as f64 / (m - 1) as f64
-        });
+    let start = w.len();
+    w.resize(start + n, 1.0);
+    if m == 1 {
+        w[start] = a;
+    } else if m > 1 {
+        let den = (m - 1) as f64;
+        for (i, x) in w[start..start + m].iter_mut().enumerate() {
+            *x = a + (b - a) * i as f64 / den;
+        }
     }
-    w.extend(std::iter::repeat_n(1.0, 25));
 }
 
 /// A row of observations: a finished trial (history row) or a running one.
@@ -420,7 +436,9 @@ impl Parzen {
     fn new_impl(b: &Build<'_>, obs: &[f64], m: usize, kern: &Kernels, st: &mut State) -> Parzen {
         let (space, params, cfg) = (b.space, b.params, b.cfg);
         let d = params.len();
-        let State { cols, memo, pool } = st;
+        let State {
+            cols, memo, pool, ..
+        } = st;
         // Large sets read their sort order off the cached columns (a linear walk) instead of
         // sorting; `pos_of[trial number]` = row, for finished trials.
         let walk = m > 64 && cols.sorted.len() == space.len();
@@ -445,7 +463,7 @@ impl Parzen {
             }
             w.push(cfg.prior_weight);
         }
-        let s: f64 = w.iter().sum();
+        let s = sum_of(&w);
         for x in &mut w {
             *x /= s;
         }
@@ -459,7 +477,7 @@ impl Parzen {
         }
         // Every weight but the prior's is positive; the prior's may be 0.
         let mut log_w = pool.f64s();
-        log_w.extend(w.iter().map(|&x| ln_pos(x)));
+        map_into(&mut log_w, &w, ln_pos);
         if let (Some(l), Some(&x)) = (log_w.last_mut(), w.last()) {
             *l = x.ln();
         }
@@ -565,10 +583,10 @@ impl Parzen {
                     mu.push(0.5 * (lo + hi));
                     sigma.push(hi - lo);
                     let mut inv_sigma = pool.f64s();
-                    inv_sigma.extend(sigma.iter().map(|s| 1.0 / s));
+                    map_into(&mut inv_sigma, &sigma, |s| 1.0 / s);
                     let mut ln_sigma = pool.f64s();
                     if step == 0.0 {
-                        ln_sigma.extend(sigma.iter().map(|&s| ln_pos(s)));
+                        map_into(&mut ln_sigma, &sigma, ln_pos);
                     }
                     // Distinct (mu, sigma) pairs: observations of a discrete parameter repeat.
                     // Walking the kernels in sorted order, equal centres are adjacent.
@@ -613,7 +631,7 @@ impl Parzen {
                     };
                     let mut ln_width = pool.f64s();
                     if step > 0.0 && uniq.is_none() && !log {
-                        ln_width.extend(sigma.iter().map(|&s| ln_pos(step / s)));
+                        map_into(&mut ln_width, &sigma, |s| ln_pos(step / s));
                     }
                     let mut log_mass = pool.f64s();
                     match &uniq {
@@ -1013,6 +1031,35 @@ impl Parzen {
 /// value over the unique kernels, and the number of unique kernels.
 type MassTable = (Vec<f64>, Vec<f64>, usize);
 
+/// `out` = `f` of each element of `src` (a plain indexed loop, so that it vectorises inside
+/// the AVX-compiled callers).
+#[inline(always)]
+fn map_into(out: &mut Vec<f64>, src: &[f64], f: impl Fn(f64) -> f64) {
+    out.clear();
+    out.resize(src.len(), 0.0);
+    for (o, &x) in out.iter_mut().zip(src) {
+        *o = f(x);
+    }
+}
+
+/// Sum in 8 independent lanes (vectorises; not the sequential order).
+#[inline(always)]
+fn sum_of(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] += c[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    for &x in rest {
+        s += x;
+    }
+    s
+}
+
 /// Whether this build targets a CPU with fused multiply-add instructions (x86-64 checks at
 /// run time instead).
 const HW_FMA: bool = cfg!(any(target_arch = "aarch64", target_feature = "fma"));
@@ -1265,37 +1312,48 @@ fn sort_order(mus: &[f64]) -> Vec<usize> {
 impl TpeSampler {
     /// Splits finished (and running) trials into the good ("below") and bad ("above") groups,
     /// each sorted by trial number.
-    fn split(&self, ctx: &SampleContext<'_>) -> (Vec<Row>, Vec<Row>) {
+    fn split(&self, ctx: &SampleContext<'_>, sp: &mut Split) {
         let h = ctx.history;
         let multi = ctx.directions.len() > 1;
         let n = h.len();
         let mut n_below = gamma(n, multi);
-        let mut is_below = vec![false; n];
-        let complete: Vec<usize> = (0..n)
-            .filter(|&i| h.states[i] == TrialState::Complete)
-            .collect();
-        let pruned: Vec<usize> = (0..n)
-            .filter(|&i| h.states[i] == TrialState::Pruned)
-            .collect();
-        let nb_c = n_below.min(complete.len());
+        let is_below = &mut sp.is_below;
+        is_below.clear();
+        is_below.resize(n, false);
+        let n_complete = h
+            .states
+            .iter()
+            .filter(|&&st| st == TrialState::Complete)
+            .count();
+        let nb_c = n_below.min(n_complete);
         if !multi {
+            // The nb_c best complete trials, ties broken by trial number (as a stable sort
+            // would), NaN counted as +inf: one pass keeping the nb_c smallest keys in a heap.
             let sign = ctx.directions[0].sign();
-            let mut keyed: Vec<(f64, usize)> = complete
-                .iter()
-                .map(|&i| {
-                    let v = h.values_of(i)[0] * sign;
-                    (if v.is_nan() { f64::INFINITY } else { v }, i)
-                })
-                .collect();
-            // The nb_c best (ties broken by trial number, as a stable sort would): O(n).
-            let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-            if nb_c > 0 && nb_c < keyed.len() {
-                keyed.select_nth_unstable_by(nb_c - 1, cmp);
+            let heap = &mut sp.heap;
+            heap.clear();
+            if nb_c > 0 {
+                for i in 0..n {
+                    if h.states[i] != TrialState::Complete {
+                        continue;
+                    }
+                    let v = h.values[i * h.n_objectives] * sign;
+                    let key = (order_key(if v.is_nan() { f64::INFINITY } else { v }), i);
+                    if heap.len() < nb_c {
+                        heap.push(key);
+                    } else if heap.peek().is_some_and(|top| key < *top) {
+                        heap.pop();
+                        heap.push(key);
+                    }
+                }
             }
-            for &(_, i) in keyed.iter().take(nb_c) {
+            for &(_, i) in heap.iter() {
                 is_below[i] = true;
             }
         } else if nb_c > 0 {
+            let complete: Vec<usize> = (0..n)
+                .filter(|&i| h.states[i] == TrialState::Complete)
+                .collect();
             let k = ctx.directions.len();
             let lv: Vec<f64> = complete
                 .iter()
@@ -1344,7 +1402,15 @@ impl TpeSampler {
             }
         }
         n_below = n_below.saturating_sub(nb_c);
-        if n_below > 0 && !pruned.is_empty() {
+        let n_pruned = h
+            .states
+            .iter()
+            .filter(|&&st| st == TrialState::Pruned)
+            .count();
+        if n_below > 0 && n_pruned > 0 {
+            let pruned: Vec<usize> = (0..n)
+                .filter(|&i| h.states[i] == TrialState::Pruned)
+                .collect();
             let sign = ctx.directions[0].sign();
             let mut keyed: Vec<((f64, f64), usize)> = pruned
                 .iter()
@@ -1362,8 +1428,9 @@ impl TpeSampler {
                 is_below[i] = true;
             }
         }
-        let mut below = Vec::new();
-        let mut above = Vec::new();
+        let (below, above) = (&mut sp.below, &mut sp.above);
+        below.clear();
+        above.clear();
         let running: Vec<usize> = if self.cfg.constant_liar {
             (0..h.running_numbers.len())
                 .filter(|&j| h.running_numbers[j] != ctx.trial_number)
@@ -1387,17 +1454,18 @@ impl TpeSampler {
             above.push(Row::Running(running[ri]));
             ri += 1;
         }
-        (below, above)
     }
 
-    /// Gathers the observations of `params` over `rows` that have all of them active.
+    /// Gathers the observations of `params` over `rows` that have all of them active into
+    /// `out` (row-major); returns their number.
     fn gather(
         ctx: &SampleContext<'_>,
         rows: &[Row],
         params: &[usize],
+        out: &mut Vec<f64>,
         kern: &mut Kernels,
-    ) -> (Vec<f64>, usize) {
-        let mut out = Vec::with_capacity(rows.len() * params.len());
+    ) -> usize {
+        out.clear();
         let mut m = 0;
         kern.nums.clear();
         kern.running.clear();
@@ -1417,7 +1485,7 @@ impl TpeSampler {
                 m += 1;
             }
         }
-        (out, m)
+        m
     }
 
     fn sample_group(
@@ -1430,8 +1498,9 @@ impl TpeSampler {
         st: &mut State,
     ) -> Vec<f64> {
         let multi = ctx.directions.len() > 1;
-        let mut kern = Kernels::default();
-        let (ob, mb) = Self::gather(ctx, below, params, &mut kern);
+        let mut kern = std::mem::take(&mut st.kern);
+        let mut obs = st.pool.f64s();
+        let mb = Self::gather(ctx, below, params, &mut obs, &mut kern);
         let build = |uniform_weights, sampling| Build {
             space: ctx.space,
             params,
@@ -1439,9 +1508,11 @@ impl TpeSampler {
             uniform_weights,
             sampling,
         };
-        let pb = Parzen::new(&build(multi, true), &ob, mb, &kern, st);
-        let (oa, ma) = Self::gather(ctx, above, params, &mut kern);
-        let pa = Parzen::new(&build(false, false), &oa, ma, &kern, st);
+        let pb = Parzen::new(&build(multi, true), &obs, mb, &kern, st);
+        let ma = Self::gather(ctx, above, params, &mut obs, &mut kern);
+        let pa = Parzen::new(&build(false, false), &obs, ma, &kern, st);
+        st.pool.put(obs);
+        st.kern = kern;
         let n = self.cfg.n_ei_candidates.max(1);
         let cand = pb.sample(rng, n);
         let lb = pb.log_pdf(&cand, n, &mut st.memo);
@@ -1471,7 +1542,9 @@ impl Sampler for TpeSampler {
         }
         let mut st = self.state();
         st.cols.sync(space, ctx.history);
-        let (below, above) = self.split(ctx);
+        let mut sp = std::mem::take(&mut st.split);
+        self.split(ctx, &mut sp);
+        let (below, above) = (&sp.below, &sp.above);
         let np = space.len();
         let mut x = vec![f64::NAN; np];
         let mut done = vec![false; np];
@@ -1481,7 +1554,7 @@ impl Sampler for TpeSampler {
                 .filter(|&i| space.is_unconditional(i) && !single(i))
                 .collect();
             if !group.is_empty() {
-                let v = self.sample_group(ctx, &group, &below, &above, &mut rng, &mut st);
+                let v = self.sample_group(ctx, &group, below, above, &mut rng, &mut st);
                 for (j, &i) in group.iter().enumerate() {
                     x[i] = v[j];
                     done[i] = true;
@@ -1498,9 +1571,10 @@ impl Sampler for TpeSampler {
             x[i] = if single(i) {
                 sample_prior(&space.params()[i].dist, &mut rng)
             } else {
-                self.sample_group(ctx, &[i], &below, &above, &mut rng, &mut st)[0]
+                self.sample_group(ctx, &[i], below, above, &mut rng, &mut st)[0]
             };
         }
+        st.split = sp;
         Ok(x)
     }
 
@@ -1527,6 +1601,8 @@ mod tests {
     #[test]
     fn weights_match_optuna() {
         assert_eq!(default_weights(3), vec![1.0; 3]);
+        assert_eq!(default_weights(25), vec![1.0; 25]);
+        assert_eq!(default_weights(26)[0], 1.0 / 26.0);
         let w = default_weights(30);
         // numpy.linspace(1/30, 1, 5) then 25 ones.
         let expect = [
