@@ -231,12 +231,8 @@ where
             stop = LbfgsStop::Callback;
             break;
         }
-        if inf_norm(&g) <= opts.gtol {
-            stop = LbfgsStop::GradientTolerance;
-            break;
-        }
-        if (f_old - fx).abs() <= opts.ftol * f_old.abs().max(fx.abs()).max(1.0) {
-            stop = LbfgsStop::LossTolerance;
+        if let Some(reason) = converged(&g, f_old, fx, opts) {
+            stop = reason;
             break;
         }
     }
@@ -547,12 +543,8 @@ where
             stop = LbfgsStop::Callback;
             break;
         }
-        if inf_norm(&pg) <= opts.gtol {
-            stop = LbfgsStop::GradientTolerance;
-            break;
-        }
-        if (f_old - fx).abs() <= opts.ftol * f_old.abs().max(fx.abs()).max(1.0) {
-            stop = LbfgsStop::LossTolerance;
+        if let Some(reason) = converged(&pg, f_old, fx, opts) {
+            stop = reason;
             break;
         }
     }
@@ -561,5 +553,17 @@ where
         iters,
         evals,
         stop,
+    }
+}
+
+/// The convergence test both L-BFGS and OWL-QN apply after an accepted step: the (pseudo-)
+/// gradient's largest entry under `gtol`, or a relative loss change under `ftol`.
+fn converged(grad: &[f64], f_old: f64, fx: f64, opts: &LbfgsOptions) -> Option<LbfgsStop> {
+    if inf_norm(grad) <= opts.gtol {
+        Some(LbfgsStop::GradientTolerance)
+    } else if (f_old - fx).abs() <= opts.ftol * f_old.abs().max(fx.abs()).max(1.0) {
+        Some(LbfgsStop::LossTolerance)
+    } else {
+        None
     }
 }
