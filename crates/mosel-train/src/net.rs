@@ -4,7 +4,7 @@
 //! results do not depend on the number of threads.
 
 use crate::config::Activation;
-use crate::loss::{Labels, Loss, Real};
+use crate::loss::{Labels, Loss, Real, bce_block};
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -149,6 +149,7 @@ pub(crate) struct Scratch {
     d2: Vec<f32>,
     z64: Vec<f64>,
     d64: Vec<f64>,
+    l64: Vec<f64>, // per-row losses (linear models)
 }
 
 impl Scratch {
@@ -177,6 +178,7 @@ impl Scratch {
             } else {
                 Vec::new()
             },
+            l64: if l == 1 { vec![0.0; rows] } else { Vec::new() },
         }
     }
 }
@@ -405,17 +407,17 @@ fn linear_chunk_grad_body<K: Kern>(
     let (w, b) = p.split_at(d * k);
     let z = &mut s.z64[..rows * k];
     if k == 1 {
-        // Four rows at a time share the loads of `w` and run four independent sums.
+        // Eight rows at a time share the loads of `w` and run eight independent sums.
         let mut r = 0;
-        while r + 4 <= rows {
-            let zz = K::dot4(&x[r * d..(r + 4) * d], d, w);
-            for i in 0..4 {
+        while r + 8 <= rows {
+            let zz = K::dot8(&x[r * d..(r + 8) * d], d, w);
+            for i in 0..8 {
                 z[r + i] = b[0] + zz[i];
             }
-            r += 4;
+            r += 8;
         }
         while r < rows {
-            z[r] = b[0] + K::dot(&x[r * d..(r + 1) * d], w);
+            z[r] = b[0] + dot_row(&x[r * d..(r + 1) * d], w);
             r += 1;
         }
     } else {
@@ -432,27 +434,30 @@ fn linear_chunk_grad_body<K: Kern>(
         }
     }
     let dz = &mut s.d64[..rows * k];
-    let lsum = loss.eval(z, k, labels, scale, Some(dz));
-    let metric = row_metric(z, k, labels);
+    let (lsum, metric) = match (loss, labels) {
+        // The common case, in SIMD-friendly arithmetic (no library calls).
+        (Loss::BinaryCrossEntropy, Labels::Codes(c)) if k == 1 => {
+            let (l, hits) = bce_block(z, c, scale, dz, &mut s.l64[..rows]);
+            (l, hits as f64)
+        }
+        _ => (
+            loss.eval(z, k, labels, scale, Some(dz)),
+            row_metric(z, k, labels),
+        ),
+    };
     grad.iter_mut().for_each(|g| *g = 0.0);
     let (gw, gb) = grad.split_at_mut(d * k);
     let dz = &s.d64[..rows * k];
     if k == 1 {
         let mut r = 0;
-        while r + 4 <= rows {
-            K::axpy4(
-                gw,
-                &x[r * d..(r + 4) * d],
-                d,
-                [dz[r], dz[r + 1], dz[r + 2], dz[r + 3]],
-            );
-            r += 4;
+        while r + 8 <= rows {
+            let mut a = [0.0; 8];
+            a.copy_from_slice(&dz[r..r + 8]);
+            K::axpy8(gw, &x[r * d..(r + 8) * d], d, a);
+            r += 8;
         }
         while r < rows {
-            let a = dz[r];
-            for (g, &xv) in gw.iter_mut().zip(&x[r * d..(r + 1) * d]) {
-                *g += a * xv as f64;
-            }
+            axpy_row(gw, &x[r * d..(r + 1) * d], dz[r]);
             r += 1;
         }
         for &a in dz {
@@ -477,148 +482,164 @@ fn linear_chunk_grad_body<K: Kern>(
     ChunkStats { loss: lsum, metric }
 }
 
-/// The f32-data / f64-weight kernels of the linear models, in a portable and an AVX2 version
-/// that perform the same operations in the same order (bit-identical results).
+/// The f32-data / f64-weight kernels of the linear models: a portable version and an
+/// AVX-512 one that perform the same operations in the same order (bit-identical results;
+/// no fused multiply-adds, the summation order is fixed by [`Scalar`]'s source).
+///
+/// A dot product of a row `x` (`d` columns) with `w` keeps eight partial sums, lane `l`
+/// taking the columns `j ≡ l (mod 8)` in increasing order, and adds them as
+/// `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
 trait Kern {
-    /// `Σ x[j] w[j]` with eight partial sums.
-    fn dot(x: &[f32], w: &[f64]) -> f64;
-    /// Dot products of four consecutive rows of `x` (`d` columns each) with `w`.
-    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4];
-    /// `g += a[0] x_0 + a[1] x_1 + a[2] x_2 + a[3] x_3`, added in that order, for four
-    /// consecutive rows `x_i` of `x`.
-    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]);
+    /// Dot products of eight consecutive rows of `x` (`d` columns each) with `w`.
+    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8];
+    /// `g += a[0] x_0 + a[1] x_1 + ... + a[7] x_7`, added in that order, for eight
+    /// consecutive rows `x_r` of `x`.
+    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]);
 }
 
+/// The dot product of one row in the order [`Kern`] defines.
+#[inline(always)]
+fn dot_row(x: &[f32], w: &[f64]) -> f64 {
+    let mut s = [0.0f64; 8];
+    let xc = x.chunks_exact(8);
+    let wc = w[..x.len()].chunks_exact(8);
+    let (xr, wr) = (xc.remainder(), wc.remainder());
+    for (xs, ws) in xc.zip(wc) {
+        for l in 0..8 {
+            s[l] += xs[l] as f64 * ws[l];
+        }
+    }
+    for (l, (xv, wv)) in xr.iter().zip(wr).enumerate() {
+        s[l] += *xv as f64 * wv;
+    }
+    ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+/// `g += a x` for one row.
+#[inline(always)]
+fn axpy_row(g: &mut [f64], x: &[f32], a: f64) {
+    for (gj, &xv) in g.iter_mut().zip(x) {
+        *gj += a * xv as f64;
+    }
+}
+
+/// The reference implementation (and the one used without AVX-512; the compiler vectorises
+/// it where it can).
 struct Scalar;
 
 impl Kern for Scalar {
     #[inline(always)]
-    fn dot(x: &[f32], w: &[f64]) -> f64 {
-        dot_mixed(x, w)
-    }
-    #[inline(always)]
-    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
-        let m = d - d % 4;
-        let mut acc = [[0.0f64; 4]; 4];
-        let mut j = 0;
-        while j < m {
-            for (r, a) in acc.iter_mut().enumerate() {
-                for l in 0..4 {
-                    a[l] += x[r * d + j + l] as f64 * w[j + l];
-                }
-            }
-            j += 4;
-        }
-        let mut out = [0.0; 4];
-        for r in 0..4 {
-            let a = acc[r];
-            let mut s = (a[0] + a[2]) + (a[1] + a[3]);
-            for j in m..d {
-                s += x[r * d + j] as f64 * w[j];
-            }
-            out[r] = s;
+    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
+        let mut out = [0.0; 8];
+        for (r, o) in out.iter_mut().enumerate() {
+            *o = dot_row(&x[r * d..(r + 1) * d], w);
         }
         out
     }
     #[inline(always)]
-    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
-        for j in 0..d {
-            let mut v = g[j];
-            for r in 0..4 {
-                v += a[r] * x[r * d + j] as f64;
+    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
+        let g = &mut g[..d];
+        for (j, gj) in g.iter_mut().enumerate() {
+            let mut v = *gj;
+            for (r, ar) in a.iter().enumerate() {
+                v += ar * x[r * d + j] as f64;
             }
-            g[j] = v;
+            *gj = v;
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-struct Avx2;
+struct Avx512;
 
 #[cfg(target_arch = "x86_64")]
-impl Kern for Avx2 {
+impl Kern for Avx512 {
     #[inline(always)]
-    fn dot(x: &[f32], w: &[f64]) -> f64 {
-        // SAFETY: only instantiated inside `#[target_feature(enable = "avx2")]` functions
-        // that run after the CPU check.
-        unsafe { dot_mixed_avx2(x, w) }
+    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
+        // SAFETY: only instantiated inside `#[target_feature(enable = "avx512f,avx512vl")]`
+        // functions, which run after `has_avx512()` confirmed the CPU has them.
+        unsafe { dot8_avx512(x, d, w) }
     }
     #[inline(always)]
-    fn dot4(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
+    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
         // SAFETY: as above.
-        unsafe { dot4_avx2(x, d, w) }
-    }
-    #[inline(always)]
-    fn axpy4(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
-        // SAFETY: as above.
-        unsafe { axpy4_avx2(g, x, d, a) }
+        unsafe { axpy8_avx512(g, x, d, a) }
     }
 }
 
+/// `Scalar::dot8` with AVX-512: one 8-lane accumulator per row (lane `l` = partial sum `l`),
+/// the last `d mod 8` columns loaded under a mask (the missing lanes add `0 · 0`), then the
+/// eight accumulators reduced together by a transpose-and-add tree that forms, for every
+/// row, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dot4_avx2(x: &[f32], d: usize, w: &[f64]) -> [f64; 4] {
+#[target_feature(enable = "avx512f,avx512vl")]
+fn dot8_avx512(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
     use std::arch::x86_64::*;
-    assert!(x.len() >= 4 * d && w.len() >= d);
-    let m = d - d % 4;
-    let mut acc = [_mm256_setzero_pd(); 4];
+    assert!(x.len() >= 8 * d && w.len() >= d);
+    let mut acc = [_mm512_setzero_pd(); 8];
     let mut j = 0;
-    while j < m {
-        // SAFETY: j + 4 <= m <= d; rows r < 4 lie within x (asserted).
+    while j < d {
+        let left = d - j;
+        let mask: __mmask8 = if left >= 8 { 0xff } else { (1u8 << left) - 1 };
+        // SAFETY: lanes at or past `d` are masked off and masked loads do not touch them;
+        // every enabled lane is within `w` and within row `r < 8` of `x` (asserted).
         unsafe {
-            let wv = _mm256_loadu_pd(w.as_ptr().add(j));
+            let wv = _mm512_maskz_loadu_pd(mask, w.as_ptr().add(j));
             for (r, a) in acc.iter_mut().enumerate() {
-                let xv = _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(r * d + j)));
-                *a = _mm256_add_pd(*a, _mm256_mul_pd(xv, wv));
+                let xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mask, x.as_ptr().add(r * d + j)));
+                *a = _mm512_add_pd(*a, _mm512_mul_pd(xv, wv));
             }
         }
-        j += 4;
+        j += 8;
     }
-    let mut out = [0.0; 4];
-    for r in 0..4 {
-        let mut a = [0.0f64; 4];
-        // SAFETY: a 4-lane store into a 4-element array.
-        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), acc[r]) };
-        let mut s = (a[0] + a[2]) + (a[1] + a[3]);
-        for j in m..d {
-            s += x[r * d + j] as f64 * w[j];
-        }
-        out[r] = s;
-    }
+    // Level 1: adjacent lanes, rows paired: [A0+A1, B0+B1, A2+A3, B2+B3, ...].
+    let p =
+        |a: __m512d, b: __m512d| _mm512_add_pd(_mm512_unpacklo_pd(a, b), _mm512_unpackhi_pd(a, b));
+    let (ab, cd, ef, gh) = (
+        p(acc[0], acc[1]),
+        p(acc[2], acc[3]),
+        p(acc[4], acc[5]),
+        p(acc[6], acc[7]),
+    );
+    // Level 2: 128-bit blocks 0,2 plus blocks 1,3 of two such vectors:
+    // [A01+A23, B01+B23 | A45+A67, B45+B67 | C.., D.. | C.., D..].
+    let q = |u: __m512d, v: __m512d| {
+        _mm512_add_pd(
+            _mm512_shuffle_f64x2::<0b10_00_10_00>(u, v),
+            _mm512_shuffle_f64x2::<0b11_01_11_01>(u, v),
+        )
+    };
+    let (abcd, efgh) = (q(ab, cd), q(ef, gh));
+    // Level 3: the same again gives [A, B, C, D, E, F, G, H].
+    let sums = q(abcd, efgh);
+    let mut out = [0.0f64; 8];
+    // SAFETY: an 8-lane store into an 8-element array.
+    unsafe { _mm512_storeu_pd(out.as_mut_ptr(), sums) };
     out
 }
 
+/// `Scalar::axpy8` with AVX-512 (eight columns at a time, the last ones under a mask).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn axpy4_avx2(g: &mut [f64], x: &[f32], d: usize, a: [f64; 4]) {
+#[target_feature(enable = "avx512f,avx512vl")]
+fn axpy8_avx512(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
     use std::arch::x86_64::*;
-    assert!(x.len() >= 4 * d && g.len() >= d);
-    let m = d - d % 4;
-    let av = [
-        _mm256_set1_pd(a[0]),
-        _mm256_set1_pd(a[1]),
-        _mm256_set1_pd(a[2]),
-        _mm256_set1_pd(a[3]),
-    ];
+    assert!(x.len() >= 8 * d && g.len() >= d);
+    let av = a.map(|v| _mm512_set1_pd(v));
     let mut j = 0;
-    while j < m {
-        // SAFETY: j + 4 <= m <= d, within g and every row of x (asserted).
+    while j < d {
+        let left = d - j;
+        let mask: __mmask8 = if left >= 8 { 0xff } else { (1u8 << left) - 1 };
+        // SAFETY: as in `dot8_avx512`; the masked store writes only the enabled lanes,
+        // which lie within `g`.
         unsafe {
-            let mut v = _mm256_loadu_pd(g.as_ptr().add(j));
+            let mut v = _mm512_maskz_loadu_pd(mask, g.as_ptr().add(j));
             for (r, ar) in av.iter().enumerate() {
-                let xv = _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(r * d + j)));
-                v = _mm256_add_pd(v, _mm256_mul_pd(*ar, xv));
+                let xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mask, x.as_ptr().add(r * d + j)));
+                v = _mm512_add_pd(v, _mm512_mul_pd(*ar, xv));
             }
-            _mm256_storeu_pd(g.as_mut_ptr().add(j), v);
+            _mm512_mask_storeu_pd(g.as_mut_ptr().add(j), mask, v);
         }
-        j += 4;
-    }
-    for j in m..d {
-        let mut v = g[j];
-        for r in 0..4 {
-            v += a[r] * x[r * d + j] as f64;
-        }
-        g[j] = v;
+        j += 8;
     }
 }
 
@@ -692,7 +713,7 @@ fn linear_chunk_grad_avx2(
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 fn linear_chunk_grad_avx512(
     d: usize,
@@ -705,15 +726,17 @@ fn linear_chunk_grad_avx512(
     s: &mut Scratch,
     grad: &mut [f64],
 ) -> ChunkStats {
-    linear_chunk_grad_body::<Avx2>(d, k, loss, p, x, labels, scale, s, grad)
+    linear_chunk_grad_body::<Avx512>(d, k, loss, p, x, labels, scale, s, grad)
 }
 
-/// True when the CPU has AVX-512F (and AVX2, FMA).
+/// True when the CPU has AVX-512F and AVX-512VL (and AVX2, FMA).
 #[inline]
 fn has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512f") && has_avx2()
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && has_avx2()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -735,7 +758,7 @@ fn linear_chunk_grad(
 ) -> ChunkStats {
     #[cfg(target_arch = "x86_64")]
     if has_avx512() {
-        // SAFETY: the CPU supports AVX-512F, AVX2 and FMA (checked above).
+        // SAFETY: the CPU supports AVX-512F/VL, AVX2 and FMA (checked above).
         return unsafe { linear_chunk_grad_avx512(d, k, loss, p, x, labels, scale, s, grad) };
     }
     #[cfg(target_arch = "x86_64")]
@@ -743,66 +766,7 @@ fn linear_chunk_grad(
         // SAFETY: the CPU supports AVX2 and FMA (checked above).
         return unsafe { linear_chunk_grad_avx2(d, k, loss, p, x, labels, scale, s, grad) };
     }
-    linear_chunk_grad_body::<Avx2>(d, k, loss, p, x, labels, scale, s, grad)
-}
-
-/// [`dot_mixed`] with AVX2 intrinsics: the same eight partial sums, added in the same order,
-/// so the result is bit-identical.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dot_mixed_avx2(x: &[f32], w: &[f64]) -> f64 {
-    use std::arch::x86_64::*;
-    let n = x.len().min(w.len());
-    let m = n - n % 8;
-    let (mut lo, mut hi) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-    let mut i = 0;
-    while i < m {
-        // SAFETY: i + 8 <= m <= n, within both slices.
-        unsafe {
-            let xs = _mm256_loadu_ps(x.as_ptr().add(i));
-            let x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(xs));
-            let x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(xs, 1));
-            let w0 = _mm256_loadu_pd(w.as_ptr().add(i));
-            let w1 = _mm256_loadu_pd(w.as_ptr().add(i + 4));
-            lo = _mm256_add_pd(lo, _mm256_mul_pd(x0, w0));
-            hi = _mm256_add_pd(hi, _mm256_mul_pd(x1, w1));
-        }
-        i += 8;
-    }
-    let mut a = [0.0f64; 4];
-    let mut b = [0.0f64; 4];
-    // SAFETY: 4-lane stores into 4-element arrays.
-    unsafe {
-        _mm256_storeu_pd(a.as_mut_ptr(), lo);
-        _mm256_storeu_pd(b.as_mut_ptr(), hi);
-    }
-    let mut s = ((a[0] + b[0]) + (a[1] + b[1])) + ((a[2] + b[2]) + (a[3] + b[3]));
-    for j in m..n {
-        s += x[j] as f64 * w[j];
-    }
-    s
-}
-
-#[inline(always)]
-fn dot_mixed(x: &[f32], w: &[f64]) -> f64 {
-    let n = x.len().min(w.len());
-    let (x, w) = (&x[..n], &w[..n]);
-    let mut acc = [0.0f64; 8];
-    let xc = x.chunks_exact(8);
-    let wc = w.chunks_exact(8);
-    let (xr, wr) = (xc.remainder(), wc.remainder());
-    for (xs, ws) in xc.zip(wc) {
-        let xs: &[f32; 8] = xs.try_into().unwrap();
-        let ws: &[f64; 8] = ws.try_into().unwrap();
-        for i in 0..8 {
-            acc[i] += xs[i] as f64 * ws[i];
-        }
-    }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (a, b) in xr.iter().zip(wr) {
-        s += *a as f64 * b;
-    }
-    s
+    linear_chunk_grad_body::<Scalar>(d, k, loss, p, x, labels, scale, s, grad)
 }
 
 /// Correct predictions (classification) or squared error (regression) of a chunk.
@@ -1166,25 +1130,95 @@ mod tests {
         }
     }
 
+    /// The AVX-512 kernels against the portable reference: bit-identical, for widths with
+    /// and without a ragged last block of columns; and the reference against a plain sum.
     #[test]
-    fn simd_dot_is_bit_identical() {
+    fn simd_kernels_are_bit_identical_to_scalar() {
         let mut rng = Lcg(5);
-        for n in [0, 3, 8, 13, 50, 64, 101] {
-            let x: Vec<f32> = (0..n).map(|_| rng.next() as f32).collect();
+        for n in [0, 1, 3, 8, 13, 50, 64, 101] {
+            let x8: Vec<f32> = (0..8 * n).map(|_| rng.next() as f32).collect();
             let w: Vec<f64> = (0..n).map(|_| rng.next()).collect();
+            let a = [0.5, -1.25, 3.0, 1e-3, 7.0, -0.1, 2.5, -4.0];
+            let want = Scalar::dot8(&x8, n, &w);
+            for (r, v) in want.iter().enumerate() {
+                let naive: f64 = (0..n).map(|j| x8[r * n + j] as f64 * w[j]).sum();
+                assert!((v - naive).abs() <= 1e-12 * (1.0 + naive.abs()), "n = {n}");
+                assert_eq!(v.to_bits(), dot_row(&x8[r * n..(r + 1) * n], &w).to_bits());
+            }
+            let mut g_ref = w.clone();
+            Scalar::axpy8(&mut g_ref, &x8, n, a);
             #[cfg(target_arch = "x86_64")]
-            if has_avx2() {
-                // SAFETY: AVX2 is present.
-                let v = unsafe { dot_mixed_avx2(&x, &w) };
-                assert_eq!(v.to_bits(), dot_mixed(&x, &w).to_bits(), "n = {n}");
-                let x4: Vec<f32> = (0..4 * n).map(|_| rng.next() as f32).collect();
-                assert_eq!(Avx2::dot4(&x4, n, &w), Scalar::dot4(&x4, n, &w), "n = {n}");
-                let (mut g1, mut g2) = (w.clone(), w.clone());
-                Avx2::axpy4(&mut g1, &x4, n, [0.5, -1.25, 3.0, 1e-3]);
-                Scalar::axpy4(&mut g2, &x4, n, [0.5, -1.25, 3.0, 1e-3]);
-                assert_eq!(g1, g2, "n = {n}");
+            if has_avx512() {
+                // SAFETY: AVX-512F/VL are present.
+                let got = unsafe { dot8_avx512(&x8, n, &w) };
+                for r in 0..8 {
+                    assert_eq!(got[r].to_bits(), want[r].to_bits(), "dot8 n = {n} row {r}");
+                }
+                let mut g = w.clone();
+                // SAFETY: as above.
+                unsafe { axpy8_avx512(&mut g, &x8, n, a) };
+                for j in 0..n {
+                    assert_eq!(g[j].to_bits(), g_ref[j].to_bits(), "axpy8 n = {n} col {j}");
+                }
             }
         }
+    }
+
+    /// The whole linear chunk (forward, loss, backward) gives the same bits in every
+    /// compiled version the CPU can run.
+    #[test]
+    fn linear_chunk_versions_agree() {
+        let mut rng = Lcg(9);
+        let (d, rows) = (50, 203);
+        let x: Vec<f32> = (0..rows * d).map(|_| rng.next() as f32).collect();
+        let p: Vec<f64> = (0..d + 1).map(|_| 0.3 * rng.next()).collect();
+        let codes: Vec<u32> = (0..rows)
+            .map(|i| (rng.next() > 0.0 || i % 7 == 0) as u32)
+            .collect();
+        let arch = Arch {
+            sizes: vec![d, 1],
+            act: Activation::Relu,
+            dropout: 0.0,
+        };
+        let run = |f: &dyn Fn(&mut Scratch, &mut [f64]) -> ChunkStats| {
+            let mut s = Scratch::new(&arch, rows);
+            let mut g = vec![0.0; d + 1];
+            let st = f(&mut s, &mut g);
+            (
+                st.loss.to_bits(),
+                st.metric,
+                g.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            )
+        };
+        let lab = Labels::Codes(&codes);
+        let loss = Loss::BinaryCrossEntropy;
+        let want =
+            run(&|s, g| linear_chunk_grad_body::<Scalar>(d, 1, loss, &p, &x, lab, 0.01, s, g));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if has_avx2() {
+                // SAFETY: AVX2 and FMA are present.
+                let got = run(&|s, g| unsafe {
+                    linear_chunk_grad_avx2(d, 1, loss, &p, &x, lab, 0.01, s, g)
+                });
+                assert_eq!(got, want, "avx2");
+            }
+            if has_avx512() {
+                // SAFETY: AVX-512F/VL, AVX2 and FMA are present.
+                let got = run(&|s, g| unsafe {
+                    linear_chunk_grad_avx512(d, 1, loss, &p, &x, lab, 0.01, s, g)
+                });
+                assert_eq!(got, want, "avx512");
+            }
+        }
+        // And against the library-function loss path.
+        let mut z = vec![0.0; rows];
+        for r in 0..rows {
+            z[r] = p[d] + dot_row(&x[r * d..(r + 1) * d], &p[..d]);
+        }
+        let mut dz = vec![0.0; rows];
+        let l = loss.eval(&z, 1, lab, 0.01, Some(&mut dz));
+        assert!((f64::from_bits(want.0) - l).abs() <= 1e-13 * l.abs());
     }
 
     #[test]
