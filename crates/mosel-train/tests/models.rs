@@ -248,6 +248,37 @@ fn linear_models_are_thread_count_independent() {
     }
 }
 
+/// Binary logistic regression (the one-logit path with the SIMD loss and kernels): several
+/// 2048-row chunks, a ragged last chunk and block of rows, a width that is not a multiple of 8.
+#[test]
+fn binary_logistic_is_thread_count_independent() {
+    let (x, y) = blobs(9003, 2, 13, 5);
+    for opt in ["lbfgs", "gd", "sgd"] {
+        let cfg = TrainConfig {
+            optimizer: opt.parse().unwrap(),
+            epochs: 5,
+            batch_size: Some(4500),
+            l2: 1e-3,
+            ..TrainConfig::new(ModelKind::Logistic)
+        };
+        let fit_in = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut m = Model::new(cfg.clone()).unwrap();
+                let h = m.fit(&x, &y, FitOptions::default()).unwrap();
+                (
+                    m.fitted().unwrap().params.clone(),
+                    h.last().unwrap().train_loss,
+                )
+            })
+        };
+        assert_eq!(fit_in(1), fit_in(3), "{opt}");
+    }
+}
+
 #[test]
 fn early_stopping_restores_best_and_callback_can_stop() {
     // Overlapping classes with 25 % flipped labels: a wide MLP overfits, so the validation
