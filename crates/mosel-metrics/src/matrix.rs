@@ -57,6 +57,15 @@ impl<'a> ScoreMatrix<'a> {
     /// All columns, copied in one pass over the data (in parallel for large
     /// matrices).
     pub fn columns(&self) -> Vec<Vec<f64>> {
+        self.columns_checking(|_| true).0
+    }
+
+    /// [`columns`](Self::columns), and whether `row_ok` holds for every row
+    /// (tested while the row is read for the copy).
+    pub(crate) fn columns_checking(
+        &self,
+        row_ok: impl Fn(&[f64]) -> bool + Sync,
+    ) -> (Vec<Vec<f64>>, bool) {
         const ROWS: usize = 1 << 12;
         let (n, c) = (self.n_rows(), self.n_cols);
         let mut cols: Vec<Vec<f64>> = (0..c).map(|_| zeroed(n)).collect();
@@ -68,18 +77,29 @@ impl<'a> ScoreMatrix<'a> {
         }
         let copy = |(k, mut block): (usize, Vec<&mut [f64]>)| {
             let rows = self.data[k * ROWS * c..].chunks_exact(c).take(ROWS);
+            let mut ok = true;
             for (r, row) in rows.enumerate() {
+                ok &= row_ok(row);
                 for (piece, &x) in block.iter_mut().zip(row) {
                     piece[r] = x;
                 }
             }
+            ok
         };
-        if n > 1 << 16 {
-            blocks.into_par_iter().enumerate().for_each(copy);
+        let ok = if n > 1 << 16 {
+            blocks
+                .into_par_iter()
+                .enumerate()
+                .map(copy)
+                .reduce(|| true, |a, b| a & b)
         } else {
-            blocks.into_iter().enumerate().for_each(copy);
-        }
-        cols
+            blocks
+                .into_iter()
+                .enumerate()
+                .map(copy)
+                .fold(true, |a, b| a & b)
+        };
+        (cols, ok)
     }
 
     /// The raw row-major data.

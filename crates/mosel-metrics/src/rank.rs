@@ -127,6 +127,15 @@ pub(crate) enum Ranking<R> {
     TooWide,
 }
 
+/// Memory [`rank_with`] can keep from one ranking to the next: ranking many
+/// problems of the same size (one per class) then touches no fresh pages,
+/// which costs as much as the sorting itself.
+#[derive(Debug, Default)]
+pub(crate) struct RankBuffers {
+    /// Each part's rows, scattered by bucket (every entry is overwritten).
+    scattered: Vec<Vec<u64>>,
+}
+
 /// Sorts rows `0..n` (score `score(i)`, positive when `is_pos(i)`) and calls
 /// `f` on every sorted bucket, in parallel (see the module documentation).
 pub(crate) fn rank<R: Send>(
@@ -135,10 +144,21 @@ pub(crate) fn rank<R: Send>(
     is_pos: impl Fn(usize) -> bool + Sync,
     f: impl Fn(&Run) -> R + Sync,
 ) -> Ranking<R> {
+    rank_with(&mut RankBuffers::default(), n, score, is_pos, f)
+}
+
+/// [`rank`] with buffers kept by the caller.
+pub(crate) fn rank_with<R: Send>(
+    buffers: &mut RankBuffers,
+    n: usize,
+    score: impl Fn(usize) -> f64 + Sync,
+    is_pos: impl Fn(usize) -> bool + Sync,
+    f: impl Fn(&Run) -> R + Sync,
+) -> Ranking<R> {
     if n <= SMALL {
         rank_small(n, &score, &is_pos, &f)
     } else {
-        rank_large(n, &score, &is_pos, &f)
+        rank_large(buffers, n, &score, &is_pos, &f)
     }
 }
 
@@ -232,6 +252,7 @@ fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
 
 /// [`rank`] of a large input: two passes over the rows, then the buckets.
 fn rank_large<R: Send>(
+    buffers: &mut RankBuffers,
     n: usize,
     score: &(impl Fn(usize) -> f64 + Sync),
     is_pos: &(impl Fn(usize) -> bool + Sync),
@@ -306,21 +327,29 @@ fn rank_large<R: Send>(
         .collect();
 
     // Pass 2: every part scatters its packed rows into its own output, by bucket.
-    let outs: Vec<Vec<u64>> = parts
+    let outs = &mut buffers.scattered;
+    outs.resize_with(parts.len(), Vec::new);
+    for (out, r) in outs.iter_mut().zip(&parts) {
+        if out.len() >= r.len() {
+            out.truncate(r.len()); // stale entries: all overwritten below
+        } else {
+            *out = zeroed::<u64>(r.len());
+        }
+    }
+    parts
         .par_iter()
+        .zip(outs.par_iter_mut())
         .zip(&starts)
-        .map(|(r, s)| {
+        .for_each(|((r, out), s)| {
             let mut next = s[..n_buckets].to_vec();
-            let mut out = zeroed::<u64>(r.len());
             for i in r.clone() {
                 let x = score(i);
                 let b = lut[bins.of(key(x))] as usize;
                 out[next[b]] = packing.pack(x, is_pos(i));
                 next[b] += 1;
             }
-            out
-        })
-        .collect();
+        });
+    let outs = &*outs;
 
     // Each bucket gathers its rows from every part, is sorted in cache and
     // handed to `f` right away.

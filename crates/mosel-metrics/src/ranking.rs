@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::error::{MetricsError, Result, check_finite, check_len, check_weights, invalid};
 use crate::label::{Label, max_code};
 pub use crate::matrix::ScoreMatrix;
-use crate::rank::{Counts, Ranking, Run, rank};
+use crate::rank::{Counts, RankBuffers, Ranking, Run, rank, rank_with};
 use crate::scan::scan_rows;
 use crate::sort::{key, radix_sort_u64, unkey};
 
@@ -208,11 +208,26 @@ fn binary_metric(
     w: Option<&[f64]>,
     metric: BinaryMetric,
 ) -> Result<f64> {
+    binary_metric_with(&mut RankBuffers::default(), n, is_pos, score, w, metric)
+}
+
+/// [`binary_metric`] with ranking buffers kept by the caller.
+fn binary_metric_with(
+    buffers: &mut RankBuffers,
+    n: usize,
+    is_pos: impl Fn(usize) -> bool + Sync,
+    score: impl Fn(usize) -> f64 + Sync,
+    w: Option<&[f64]>,
+    metric: BinaryMetric,
+) -> Result<f64> {
     if w.is_none() {
         let ranked = match metric {
-            BinaryMetric::Auc => finish(rank(n, &score, &is_pos, auc_part), auc_of_parts)?,
+            BinaryMetric::Auc => finish(
+                rank_with(buffers, n, &score, &is_pos, auc_part),
+                auc_of_parts,
+            )?,
             BinaryMetric::AveragePrecision => {
-                finish(rank(n, &score, &is_pos, ap_part), ap_of_parts)?
+                finish(rank_with(buffers, n, &score, &is_pos, ap_part), ap_of_parts)?
             }
         };
         if let Some(v) = ranked {
@@ -640,8 +655,7 @@ fn check_probability_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Res
     let scan = scan_rows(n, s.data(), None, |rows, out| {
         let block = &s.data()[rows.start * c..rows.end * c];
         for (o, row) in out.iter_mut().zip(block.chunks_exact(c)) {
-            let t: f64 = row.iter().sum();
-            *o = ((1.0 - t).abs() > 1e-8 + 1e-5 * t.abs()) as u8 as f64;
+            *o = !sums_to_one(row) as u8 as f64;
         }
     });
     if !scan.finite {
@@ -656,6 +670,37 @@ fn check_probability_matrix(n: usize, s: &ScoreMatrix, w: Option<&[f64]>) -> Res
     Ok(())
 }
 
+/// Whether a row of probabilities sums to 1 (`numpy.allclose`); false for a
+/// row with a NaN or infinite entry, whose sum is not finite.
+#[inline]
+fn sums_to_one(row: &[f64]) -> bool {
+    let t: f64 = row.iter().sum();
+    (1.0 - t).abs() <= 1e-8 + 1e-5 * t.abs()
+}
+
+/// The columns of a probability matrix, checked as by
+/// [`check_probability_matrix`] while they are copied (one pass over the
+/// data instead of two); the precise error is found by a second look only
+/// when something is wrong.
+fn checked_probability_columns(
+    n: usize,
+    s: &ScoreMatrix,
+    w: Option<&[f64]>,
+) -> Result<Vec<Vec<f64>>> {
+    check_len("y_score rows", n, s.n_rows())?;
+    if n == 0 {
+        return Err(MetricsError::Empty("y_true and y_score have no rows"));
+    }
+    let (cols, ok) = s.columns_checking(sums_to_one);
+    if !ok {
+        check_probability_matrix(n, s, w)?;
+        // `sums_to_one` fails only where that check does
+        return Err(invalid("y_score: rows do not sum to 1"));
+    }
+    check_weights(w, n)?;
+    Ok(cols)
+}
+
 fn weighted_mean(v: &[f64], w: Option<&[f64]>) -> f64 {
     match w {
         None => v.iter().sum::<f64>() / v.len() as f64,
@@ -667,29 +712,58 @@ fn weighted_mean(v: &[f64], w: Option<&[f64]>) -> f64 {
 /// With `nan_without_both`, a class that is absent or alone gets NaN.
 fn ovr_per_class(
     enc: &[usize],
-    s: &ScoreMatrix,
+    cols: &[Vec<f64>],
     w: Option<&[f64]>,
     metric: BinaryMetric,
     nan_without_both: bool,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
-    let (n, c) = (enc.len(), s.n_cols());
+    let (n, c) = (enc.len(), cols.len());
     let mut rows = vec![0usize; c];
     let mut support = vec![0.0; c];
     for (i, &e) in enc.iter().enumerate() {
         rows[e] += 1;
         support[e] += w.map_or(1.0, |w| w[i]);
     }
-    let cols = s.columns();
-    let values = (0..c)
-        .into_par_iter()
-        .map(|j| {
-            if nan_without_both && (rows[j] == 0 || rows[j] == n) {
-                return Ok(f64::NAN);
-            }
-            binary_metric(n, |i| enc[i] == j, |i| cols[j][i], w, metric)
-        })
-        .collect::<Result<Vec<f64>>>()?;
+    let skip = |j: usize| nan_without_both && (rows[j] == 0 || rows[j] == n);
+    // The ranking reads each row's class twice per class: one byte per row
+    // when the classes fit.
+    let values = if c <= 256 {
+        let codes: Vec<u8> = enc.iter().map(|&e| e as u8).collect();
+        rank_classes(cols, |i, j| codes[i] as usize == j, w, metric, skip)?
+    } else {
+        rank_classes(cols, |i, j| enc[i] == j, w, metric, skip)?
+    };
     Ok((values, support))
+}
+
+/// `metric` of each column of `cols` against the rows where `is_class(i, j)`
+/// (NaN where `skip(j)`). One group of classes per thread, ranked one after
+/// another in the same buffers.
+fn rank_classes(
+    cols: &[Vec<f64>],
+    is_class: impl Fn(usize, usize) -> bool + Sync,
+    w: Option<&[f64]>,
+    metric: BinaryMetric,
+    skip: impl Fn(usize) -> bool + Sync,
+) -> Result<Vec<f64>> {
+    let classes: Vec<usize> = (0..cols.len()).collect();
+    let group = cols.len().div_ceil(rayon::current_num_threads()).max(1);
+    classes
+        .par_chunks(group)
+        .flat_map_iter(|js| {
+            let mut buffers = RankBuffers::default();
+            js.iter()
+                .map(|&j| {
+                    if skip(j) {
+                        return Ok(f64::NAN);
+                    }
+                    let col = &cols[j];
+                    let is_pos = |i| is_class(i, j);
+                    binary_metric_with(&mut buffers, col.len(), is_pos, |i| col[i], w, metric)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn average_ovr(scores: &mut [f64], support: &[f64], average: ScoreAverage) -> f64 {
@@ -735,17 +809,16 @@ pub fn roc_auc_multiclass<L: Label>(
     labels: Option<&[usize]>,
     sample_weight: Option<&[f64]>,
 ) -> Result<f64> {
+    if multi_class == MultiClass::Ovr && average != ScoreAverage::Micro {
+        let cols = checked_probability_columns(y_true.len(), y_score, sample_weight)?;
+        let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
+        let (mut v, sup) = ovr_per_class(&enc, &cols, sample_weight, BinaryMetric::Auc, true)?;
+        return Ok(average_ovr(&mut v, &sup, average));
+    }
     check_probability_matrix(y_true.len(), y_score, sample_weight)?;
     let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
     match multi_class {
-        MultiClass::Ovr => {
-            if average == ScoreAverage::Micro {
-                return micro(&enc, y_score, sample_weight, BinaryMetric::Auc);
-            }
-            let (mut v, sup) =
-                ovr_per_class(&enc, y_score, sample_weight, BinaryMetric::Auc, true)?;
-            Ok(average_ovr(&mut v, &sup, average))
-        }
+        MultiClass::Ovr => micro(&enc, y_score, sample_weight, BinaryMetric::Auc),
         MultiClass::Ovo => {
             if sample_weight.is_some() {
                 return Err(invalid(
@@ -801,9 +874,9 @@ pub fn roc_auc_ovr_per_class<L: Label>(
     labels: Option<&[usize]>,
     sample_weight: Option<&[f64]>,
 ) -> Result<Vec<f64>> {
-    check_probability_matrix(y_true.len(), y_score, sample_weight)?;
+    let cols = checked_probability_columns(y_true.len(), y_score, sample_weight)?;
     let (enc, _) = encode(y_true, labels, y_score.n_cols())?;
-    Ok(ovr_per_class(&enc, y_score, sample_weight, BinaryMetric::Auc, true)?.0)
+    Ok(ovr_per_class(&enc, &cols, sample_weight, BinaryMetric::Auc, true)?.0)
 }
 
 /// Multiclass average precision (one-vs-rest over the classes of `y_true`).
@@ -820,7 +893,7 @@ pub fn average_precision_multiclass<L: Label>(
     }
     let (mut v, sup) = ovr_per_class(
         &enc,
-        y_score,
+        &y_score.columns(),
         sample_weight,
         BinaryMetric::AveragePrecision,
         false,
@@ -838,7 +911,7 @@ pub fn average_precision_per_class<L: Label>(
     let (enc, _) = encode(y_true, None, y_score.n_cols())?;
     Ok(ovr_per_class(
         &enc,
-        y_score,
+        &y_score.columns(),
         sample_weight,
         BinaryMetric::AveragePrecision,
         false,
@@ -925,7 +998,7 @@ fn top_k_multiclass<L: Label>(
         let block = &y_score.data()[rows.start * c..rows.end * c];
         let truth = &y_true[rows];
         for ((o, y), row) in out.iter_mut().zip(truth).zip(block.chunks_exact(c)) {
-            *o = (ranked_above(row, lut[y.code()]) < k) as u8 as f64;
+            *o = in_top_k(row, lut[y.code()], k) as u8 as f64;
         }
     });
     if !scan.finite {
@@ -936,6 +1009,26 @@ fn top_k_multiclass<L: Label>(
     } else {
         scan.sum
     })
+}
+
+/// Whether column `e` of `row` is among its `k` highest, ties going to the
+/// later column ([`ranked_above`]). Counts the columns scoring at least as high
+/// and those scoring the same: without a tie (the usual case) the first count
+/// less one is the rank, with no per-column index test; a tie takes the exact
+/// path.
+#[inline(always)]
+fn in_top_k(row: &[f64], e: usize, k: usize) -> bool {
+    let se = row[e];
+    let (mut ge, mut eq) = (0u32, 0u32);
+    for &s in row {
+        ge += (s >= se) as u32;
+        eq += (s == se) as u32;
+    }
+    if eq == 1 {
+        ((ge - 1) as usize) < k
+    } else {
+        ranked_above(row, e) < k
+    }
 }
 
 /// Number of columns of `row` ranked above column `e`: higher scores, and
@@ -957,6 +1050,45 @@ mod tests {
 
     /// Large inputs take the bucketed path of [`rank`]; unit weights take the
     /// independent weighted path, so the two must agree.
+    /// One-vs-rest ranks the classes one after another in shared buffers,
+    /// with byte-sized class codes: each class must get what a ranking of its
+    /// own column gets, and the weighted path must agree.
+    #[test]
+    fn one_vs_rest_on_large_inputs_matches_each_class_alone() {
+        let (n, c) = (120_000, 4);
+        let mut s = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut y = Vec::new();
+        let mut p = Vec::new();
+        for _ in 0..n {
+            let label = (next() * c as f64) as u8;
+            let row: Vec<f64> = (0..c)
+                .map(|j| next() + if j == label as usize { next() } else { 0.0 })
+                .collect();
+            let t: f64 = row.iter().sum();
+            p.extend(row.iter().map(|v| v / t));
+            y.push(label);
+        }
+        let m = ScoreMatrix::new(&p, c).unwrap();
+        let per_class = roc_auc_ovr_per_class(&y, &m, None, None).unwrap();
+        let weighted = roc_auc_ovr_per_class(&y, &m, None, Some(&vec![1.0; n])).unwrap();
+        for j in 0..c {
+            let yj: Vec<u8> = y.iter().map(|&v| (v as usize == j) as u8).collect();
+            let alone = roc_auc(&yj, &m.column(j), None).unwrap();
+            assert_eq!(per_class[j], alone, "class {j}");
+            assert!((weighted[j] - alone).abs() <= 1e-12, "class {j}");
+        }
+        let mut bad = p.clone();
+        bad[7 * c] += 0.1;
+        let bad = ScoreMatrix::new(&bad, c).unwrap();
+        assert!(roc_auc_ovr_per_class(&y, &bad, None, None).is_err());
+    }
+
     #[test]
     fn ranked_and_weighted_paths_agree_on_large_inputs() {
         let n = 150_000;
