@@ -454,11 +454,17 @@ impl Model {
 
 fn check_finite(x: &Matrix, names: Option<&[String]>) -> Result<()> {
     let d = x.n_cols.max(1);
+    // Branch-free test of a whole chunk (vectorises: exponent bits all ones = NaN or ±Inf),
+    // then the exact position in the first bad chunk.
     let bad = x
         .data
         .par_chunks(d * 1024)
         .enumerate()
-        .find_first(|(_, c)| c.iter().any(|v| !v.is_finite()));
+        .find_first(|(_, c)| {
+            c.iter().fold(false, |acc, v| {
+                acc | (v.to_bits() & 0x7f80_0000 == 0x7f80_0000)
+            })
+        });
     if let Some((ci, c)) = bad {
         let off = c.iter().position(|v| !v.is_finite()).unwrap_or(0);
         let idx = ci * d * 1024 + off;

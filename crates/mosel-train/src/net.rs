@@ -150,6 +150,7 @@ pub(crate) struct Scratch {
     z64: Vec<f64>,
     d64: Vec<f64>,
     l64: Vec<f64>, // per-row losses (linear models)
+    x64: Vec<f64>, // one sub-block of rows widened to f64 (one-output linear models)
 }
 
 impl Scratch {
@@ -179,6 +180,11 @@ impl Scratch {
                 Vec::new()
             },
             l64: if l == 1 { vec![0.0; rows] } else { Vec::new() },
+            x64: if l == 1 && arch.n_out() == 1 {
+                vec![0.0; sub_rows(arch.sizes[0]) * arch.sizes[0]]
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -405,121 +411,184 @@ fn linear_chunk_grad_body<K: Kern>(
 ) -> ChunkStats {
     let rows = labels.len();
     let (w, b) = p.split_at(d * k);
-    let z = &mut s.z64[..rows * k];
     if k == 1 {
-        // Eight rows at a time share the loads of `w` and run eight independent sums.
-        let mut r = 0;
-        while r + 8 <= rows {
-            let zz = K::dot8(&x[r * d..(r + 8) * d], d, w);
-            for i in 0..8 {
-                z[r + i] = b[0] + zz[i];
-            }
-            r += 8;
-        }
-        while r < rows {
-            z[r] = b[0] + dot_row(&x[r * d..(r + 1) * d], w);
-            r += 1;
-        }
-    } else {
-        for (r, zr) in z.chunks_exact_mut(k).enumerate() {
-            zr.copy_from_slice(b);
-            for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
-                if xv != 0.0 {
-                    let xv = xv as f64;
-                    for (zc, wc) in zr.iter_mut().zip(&w[j * k..(j + 1) * k]) {
-                        *zc += xv * wc;
-                    }
+        return linear1_chunk::<K>(d, loss, w, b[0], x, labels, scale, s, grad);
+    }
+    // Several outputs (softmax): rows are usually short and sparse after one-hot encoding;
+    // skip zero features.
+    let z = &mut s.z64[..rows * k];
+    for (r, zr) in z.chunks_exact_mut(k).enumerate() {
+        zr.copy_from_slice(b);
+        for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
+            if xv != 0.0 {
+                let xv = xv as f64;
+                for (zc, wc) in zr.iter_mut().zip(&w[j * k..(j + 1) * k]) {
+                    *zc += xv * wc;
                 }
             }
         }
     }
     let dz = &mut s.d64[..rows * k];
-    let (lsum, metric) = match (loss, labels) {
-        // The common case, in SIMD-friendly arithmetic (no library calls).
-        (Loss::BinaryCrossEntropy, Labels::Codes(c)) if k == 1 => {
-            let (l, hits) = bce_block(z, c, scale, dz, &mut s.l64[..rows]);
-            (l, hits as f64)
-        }
-        _ => (
-            loss.eval(z, k, labels, scale, Some(dz)),
-            row_metric(z, k, labels),
-        ),
-    };
+    let lsum = loss.eval(z, k, labels, scale, Some(dz));
+    let metric = row_metric(z, k, labels);
     grad.iter_mut().for_each(|g| *g = 0.0);
     let (gw, gb) = grad.split_at_mut(d * k);
     let dz = &s.d64[..rows * k];
-    if k == 1 {
-        let mut r = 0;
-        while r + 8 <= rows {
-            let mut a = [0.0; 8];
-            a.copy_from_slice(&dz[r..r + 8]);
-            K::axpy8(gw, &x[r * d..(r + 8) * d], d, a);
-            r += 8;
-        }
-        while r < rows {
-            axpy_row(gw, &x[r * d..(r + 1) * d], dz[r]);
-            r += 1;
-        }
-        for &a in dz {
-            gb[0] += a;
-        }
-    } else {
-        for r in 0..rows {
-            let dr = &dz[r * k..(r + 1) * k];
-            for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
-                if xv != 0.0 {
-                    let xv = xv as f64;
-                    for (g, dc) in gw[j * k..(j + 1) * k].iter_mut().zip(dr) {
-                        *g += xv * dc;
-                    }
+    for r in 0..rows {
+        let dr = &dz[r * k..(r + 1) * k];
+        for (j, &xv) in x[r * d..(r + 1) * d].iter().enumerate() {
+            if xv != 0.0 {
+                let xv = xv as f64;
+                for (g, dc) in gw[j * k..(j + 1) * k].iter_mut().zip(dr) {
+                    *g += xv * dc;
                 }
             }
-            for (g, dc) in gb.iter_mut().zip(dr) {
-                *g += dc;
-            }
+        }
+        for (g, dc) in gb.iter_mut().zip(dr) {
+            *g += dc;
         }
     }
     ChunkStats { loss: lsum, metric }
 }
 
-/// The f32-data / f64-weight kernels of the linear models: a portable version and an
-/// AVX-512 one that perform the same operations in the same order (bit-identical results;
-/// no fused multiply-adds, the summation order is fixed by [`Scalar`]'s source).
-///
-/// A dot product of a row `x` (`d` columns) with `w` keeps eight partial sums, lane `l`
-/// taking the columns `j ≡ l (mod 8)` in increasing order, and adds them as
-/// `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
-trait Kern {
-    /// Dot products of eight consecutive rows of `x` (`d` columns each) with `w`.
-    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8];
-    /// `g += a[0] x_0 + a[1] x_1 + ... + a[7] x_7`, added in that order, for eight
-    /// consecutive rows `x_r` of `x`.
-    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]);
+/// Rows per sub-block of a one-output linear chunk: the sub-block's rows widened to f64
+/// (`rows × d` values) fit in 32 KiB, so the backward pass reads them from L1 cache.
+pub(crate) fn sub_rows(d: usize) -> usize {
+    (4096 / d.max(1)).clamp(8, 256) / 8 * 8
 }
 
-/// The dot product of one row in the order [`Kern`] defines.
+/// The rows `r0..r1` of `labels`.
+fn slice_labels(labels: Labels<'_>, r0: usize, r1: usize) -> Labels<'_> {
+    match labels {
+        Labels::Codes(v) => Labels::Codes(&v[r0..r1]),
+        Labels::Values(v) => Labels::Values(&v[r0..r1]),
+    }
+}
+
+/// One-output linear model (linear or binary logistic regression) on one chunk, in
+/// sub-blocks of [`sub_rows`] rows: forward (`z = x w + b`, the rows widened to f64 kept in
+/// `s.x64`), loss and its derivative, backward (`g_w += Σ dz_r x_r`) while the rows are
+/// still in L1 cache. Eight rows at a time share the loads of `w` (see [`Kern`]).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn dot_row(x: &[f32], w: &[f64]) -> f64 {
+fn linear1_chunk<K: Kern>(
+    d: usize,
+    loss: Loss,
+    w: &[f64],
+    b: f64,
+    x: &[f32],
+    labels: Labels<'_>,
+    scale: f64,
+    s: &mut Scratch,
+    grad: &mut [f64],
+) -> ChunkStats {
+    let rows = labels.len();
+    let sub = sub_rows(d);
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let (gw, gb) = grad.split_at_mut(d);
+    let mut stats = ChunkStats::default();
+    let mut r0 = 0;
+    while r0 < rows {
+        let r1 = (r0 + sub).min(rows);
+        let m = r1 - r0;
+        let xs = &x[r0 * d..r1 * d];
+        let xd = &mut s.x64[..m * d];
+        let z = &mut s.z64[..m];
+        let mut r = 0;
+        while r + 8 <= m {
+            let zz = K::dot8(&xs[r * d..(r + 8) * d], d, w, &mut xd[r * d..(r + 8) * d]);
+            for i in 0..8 {
+                z[r + i] = b + zz[i];
+            }
+            r += 8;
+        }
+        while r < m {
+            z[r] = b + dot_row(&xs[r * d..(r + 1) * d], w, &mut xd[r * d..(r + 1) * d]);
+            r += 1;
+        }
+        let dz = &mut s.d64[..m];
+        let lab = slice_labels(labels, r0, r1);
+        let (l, hits) = match (loss, lab) {
+            // The common case, in SIMD-friendly arithmetic (no library calls).
+            (Loss::BinaryCrossEntropy, Labels::Codes(c)) => {
+                let (l, hits) = bce_block(z, c, scale, dz, &mut s.l64[..m]);
+                (l, hits as f64)
+            }
+            _ => (loss.eval(z, 1, lab, scale, Some(dz)), row_metric(z, 1, lab)),
+        };
+        stats.loss += l;
+        stats.metric += hits;
+        // The bias gradient is added row by row inside the same loop, so its chain of
+        // dependent additions overlaps with the weight updates.
+        let xd = &s.x64[..m * d];
+        let mut gbias = gb[0];
+        let mut r = 0;
+        while r + 8 <= m {
+            let mut a = [0.0; 8];
+            a.copy_from_slice(&dz[r..r + 8]);
+            K::axpy8(gw, &xd[r * d..(r + 8) * d], d, a);
+            for v in a {
+                gbias += v;
+            }
+            r += 8;
+        }
+        while r < m {
+            axpy_row(gw, &xd[r * d..(r + 1) * d], dz[r]);
+            gbias += dz[r];
+            r += 1;
+        }
+        gb[0] = gbias;
+        r0 = r1;
+    }
+    stats
+}
+
+/// The f32-data / f64-weight kernels of the one-output linear models: a portable version
+/// and an AVX-512 one that perform the same operations in the same order, so their results
+/// are bit-identical. Products are accumulated with fused multiply-adds (`f64::mul_add`: one
+/// instruction wherever the CPU has FMA, e.g. x86 with AVX2 and every aarch64; a slower
+/// library call on older x86).
+///
+/// A dot product of a row `x` (`d` columns) with `w` keeps eight partial sums, lane `l`
+/// taking the columns `j ≡ l (mod 8)` in increasing order (`s_l ← fma(x_j, w_j, s_l)`), and
+/// adds them as `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
+trait Kern {
+    /// Dot products of eight consecutive rows of `x` (`d` columns each) with `w`; the rows,
+    /// widened to f64, are also written to `xd` (`8 × d`) for the backward pass.
+    fn dot8(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8];
+    /// `g_j ← fma(a[7], xd_7j, ... fma(a[1], xd_1j, fma(a[0], xd_0j, g_j)))` for eight
+    /// consecutive rows `xd_r` (`d` columns each, f64).
+    fn axpy8(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]);
+}
+
+/// The dot product of one row in the order [`Kern`] defines; the row widened to f64 goes to
+/// `xd`.
+#[inline(always)]
+fn dot_row(x: &[f32], w: &[f64], xd: &mut [f64]) -> f64 {
+    let n = x.len();
+    let (w, xd) = (&w[..n], &mut xd[..n]);
     let mut s = [0.0f64; 8];
-    let xc = x.chunks_exact(8);
-    let wc = w[..x.len()].chunks_exact(8);
-    let (xr, wr) = (xc.remainder(), wc.remainder());
-    for (xs, ws) in xc.zip(wc) {
+    let full = n - n % 8;
+    for j0 in (0..full).step_by(8) {
         for l in 0..8 {
-            s[l] += xs[l] as f64 * ws[l];
+            let v = x[j0 + l] as f64;
+            xd[j0 + l] = v;
+            s[l] = v.mul_add(w[j0 + l], s[l]);
         }
     }
-    for (l, (xv, wv)) in xr.iter().zip(wr).enumerate() {
-        s[l] += *xv as f64 * wv;
+    for j in full..n {
+        let v = x[j] as f64;
+        xd[j] = v;
+        s[j - full] = v.mul_add(w[j], s[j - full]);
     }
     ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
-/// `g += a x` for one row.
+/// `g_j ← fma(a, xd_j, g_j)` for one row.
 #[inline(always)]
-fn axpy_row(g: &mut [f64], x: &[f32], a: f64) {
-    for (gj, &xv) in g.iter_mut().zip(x) {
-        *gj += a * xv as f64;
+fn axpy_row(g: &mut [f64], xd: &[f64], a: f64) {
+    for (gj, &v) in g.iter_mut().zip(xd) {
+        *gj = a.mul_add(v, *gj);
     }
 }
 
@@ -529,20 +598,20 @@ struct Scalar;
 
 impl Kern for Scalar {
     #[inline(always)]
-    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
+    fn dot8(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
         let mut out = [0.0; 8];
         for (r, o) in out.iter_mut().enumerate() {
-            *o = dot_row(&x[r * d..(r + 1) * d], w);
+            *o = dot_row(&x[r * d..(r + 1) * d], w, &mut xd[r * d..(r + 1) * d]);
         }
         out
     }
     #[inline(always)]
-    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
+    fn axpy8(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
         let g = &mut g[..d];
         for (j, gj) in g.iter_mut().enumerate() {
             let mut v = *gj;
             for (r, ar) in a.iter().enumerate() {
-                v += ar * x[r * d + j] as f64;
+                v = ar.mul_add(xd[r * d + j], v);
             }
             *gj = v;
         }
@@ -555,15 +624,15 @@ struct Avx512;
 #[cfg(target_arch = "x86_64")]
 impl Kern for Avx512 {
     #[inline(always)]
-    fn dot8(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
+    fn dot8(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
         // SAFETY: only instantiated inside `#[target_feature(enable = "avx512f,avx512vl")]`
         // functions, which run after `has_avx512()` confirmed the CPU has them.
-        unsafe { dot8_avx512(x, d, w) }
+        unsafe { dot8_avx512(x, d, w, xd) }
     }
     #[inline(always)]
-    fn axpy8(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
+    fn axpy8(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
         // SAFETY: as above.
-        unsafe { axpy8_avx512(g, x, d, a) }
+        unsafe { axpy8_avx512(g, xd, d, a) }
     }
 }
 
@@ -572,22 +641,24 @@ impl Kern for Avx512 {
 /// eight accumulators reduced together by a transpose-and-add tree that forms, for every
 /// row, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl")]
-fn dot8_avx512(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
+#[target_feature(enable = "avx512f,avx512vl,fma")]
+fn dot8_avx512(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
     use std::arch::x86_64::*;
-    assert!(x.len() >= 8 * d && w.len() >= d);
+    assert!(x.len() >= 8 * d && xd.len() >= 8 * d && w.len() >= d);
     let mut acc = [_mm512_setzero_pd(); 8];
     let mut j = 0;
     while j < d {
         let left = d - j;
         let mask: __mmask8 = if left >= 8 { 0xff } else { (1u8 << left) - 1 };
-        // SAFETY: lanes at or past `d` are masked off and masked loads do not touch them;
-        // every enabled lane is within `w` and within row `r < 8` of `x` (asserted).
+        // SAFETY: lanes at or past `d` are masked off, and masked loads and stores do not
+        // touch them; every enabled lane is within `w` and within row `r < 8` of `x` and
+        // `xd` (asserted).
         unsafe {
             let wv = _mm512_maskz_loadu_pd(mask, w.as_ptr().add(j));
             for (r, a) in acc.iter_mut().enumerate() {
                 let xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mask, x.as_ptr().add(r * d + j)));
-                *a = _mm512_add_pd(*a, _mm512_mul_pd(xv, wv));
+                _mm512_mask_storeu_pd(xd.as_mut_ptr().add(r * d + j), mask, xv);
+                *a = _mm512_fmadd_pd(xv, wv, *a);
             }
         }
         j += 8;
@@ -595,12 +666,8 @@ fn dot8_avx512(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
     // Level 1: adjacent lanes, rows paired: [A0+A1, B0+B1, A2+A3, B2+B3, ...].
     let p =
         |a: __m512d, b: __m512d| _mm512_add_pd(_mm512_unpacklo_pd(a, b), _mm512_unpackhi_pd(a, b));
-    let (ab, cd, ef, gh) = (
-        p(acc[0], acc[1]),
-        p(acc[2], acc[3]),
-        p(acc[4], acc[5]),
-        p(acc[6], acc[7]),
-    );
+    let (ab, cd) = (p(acc[0], acc[1]), p(acc[2], acc[3]));
+    let (ef, gh) = (p(acc[4], acc[5]), p(acc[6], acc[7]));
     // Level 2: 128-bit blocks 0,2 plus blocks 1,3 of two such vectors:
     // [A01+A23, B01+B23 | A45+A67, B45+B67 | C.., D.. | C.., D..].
     let q = |u: __m512d, v: __m512d| {
@@ -620,10 +687,10 @@ fn dot8_avx512(x: &[f32], d: usize, w: &[f64]) -> [f64; 8] {
 
 /// `Scalar::axpy8` with AVX-512 (eight columns at a time, the last ones under a mask).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl")]
-fn axpy8_avx512(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
+#[target_feature(enable = "avx512f,avx512vl,fma")]
+fn axpy8_avx512(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
     use std::arch::x86_64::*;
-    assert!(x.len() >= 8 * d && g.len() >= d);
+    assert!(xd.len() >= 8 * d && g.len() >= d);
     let av = a.map(|v| _mm512_set1_pd(v));
     let mut j = 0;
     while j < d {
@@ -634,8 +701,8 @@ fn axpy8_avx512(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
         unsafe {
             let mut v = _mm512_maskz_loadu_pd(mask, g.as_ptr().add(j));
             for (r, ar) in av.iter().enumerate() {
-                let xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mask, x.as_ptr().add(r * d + j)));
-                v = _mm512_add_pd(v, _mm512_mul_pd(*ar, xv));
+                let xv = _mm512_maskz_loadu_pd(mask, xd.as_ptr().add(r * d + j));
+                v = _mm512_fmadd_pd(*ar, xv, v);
             }
             _mm512_mask_storeu_pd(g.as_mut_ptr().add(j), mask, v);
         }
@@ -644,8 +711,9 @@ fn axpy8_avx512(g: &mut [f64], x: &[f32], d: usize, a: [f64; 8]) {
 }
 
 /// True when the CPU has AVX2 and FMA (checked once; the kernels below are compiled twice,
-/// for that and for the baseline, and give identical results: no fused multiply-adds are
-/// introduced and the summation order is fixed by the source).
+/// for that and for the baseline, and give identical results: the compiler adds no fused
+/// multiply-adds of its own (only the explicit `mul_add`s) and the summation order is fixed
+/// by the source).
 #[inline]
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -1139,24 +1207,33 @@ mod tests {
             let x8: Vec<f32> = (0..8 * n).map(|_| rng.next() as f32).collect();
             let w: Vec<f64> = (0..n).map(|_| rng.next()).collect();
             let a = [0.5, -1.25, 3.0, 1e-3, 7.0, -0.1, 2.5, -4.0];
-            let want = Scalar::dot8(&x8, n, &w);
+            let mut xd = vec![0.0; 8 * n];
+            let want = Scalar::dot8(&x8, n, &w, &mut xd);
+            for (v, x) in xd.iter().zip(&x8) {
+                assert_eq!(*v, *x as f64);
+            }
             for (r, v) in want.iter().enumerate() {
                 let naive: f64 = (0..n).map(|j| x8[r * n + j] as f64 * w[j]).sum();
                 assert!((v - naive).abs() <= 1e-12 * (1.0 + naive.abs()), "n = {n}");
-                assert_eq!(v.to_bits(), dot_row(&x8[r * n..(r + 1) * n], &w).to_bits());
             }
             let mut g_ref = w.clone();
-            Scalar::axpy8(&mut g_ref, &x8, n, a);
+            Scalar::axpy8(&mut g_ref, &xd, n, a);
+            for j in 0..n {
+                let naive = w[j] + (0..8).map(|r| a[r] * xd[r * n + j]).sum::<f64>();
+                assert!((g_ref[j] - naive).abs() <= 1e-12 * (1.0 + naive.abs()));
+            }
             #[cfg(target_arch = "x86_64")]
             if has_avx512() {
-                // SAFETY: AVX-512F/VL are present.
-                let got = unsafe { dot8_avx512(&x8, n, &w) };
+                let mut xd2 = vec![-1.0; 8 * n];
+                // SAFETY: AVX-512F/VL and FMA are present.
+                let got = unsafe { dot8_avx512(&x8, n, &w, &mut xd2) };
+                assert_eq!(xd2, xd, "widened rows, n = {n}");
                 for r in 0..8 {
                     assert_eq!(got[r].to_bits(), want[r].to_bits(), "dot8 n = {n} row {r}");
                 }
                 let mut g = w.clone();
                 // SAFETY: as above.
-                unsafe { axpy8_avx512(&mut g, &x8, n, a) };
+                unsafe { axpy8_avx512(&mut g, &xd, n, a) };
                 for j in 0..n {
                     assert_eq!(g[j].to_bits(), g_ref[j].to_bits(), "axpy8 n = {n} col {j}");
                 }
@@ -1213,8 +1290,9 @@ mod tests {
         }
         // And against the library-function loss path.
         let mut z = vec![0.0; rows];
+        let mut xd = vec![0.0; d];
         for r in 0..rows {
-            z[r] = p[d] + dot_row(&x[r * d..(r + 1) * d], &p[..d]);
+            z[r] = p[d] + dot_row(&x[r * d..(r + 1) * d], &p[..d], &mut xd);
         }
         let mut dz = vec![0.0; rows];
         let l = loss.eval(&z, 1, lab, 0.01, Some(&mut dz));
