@@ -72,6 +72,16 @@ pub enum TrainError {
         /// A suggested smaller learning rate.
         suggested: f64,
     },
+    /// `fit_from` got a parameter vector of the wrong length.
+    #[error(
+        "the initial parameters have {got} values but this model and data need {expected} (warm starts need a previous fit of the same architecture)"
+    )]
+    InitParams {
+        /// Parameters the model has for this data.
+        expected: usize,
+        /// Parameters given.
+        got: usize,
+    },
     /// `predict` called before `fit`.
     #[error("the model has not been fitted")]
     NotFitted,

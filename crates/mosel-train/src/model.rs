@@ -174,6 +174,24 @@ impl Predictions {
 pub trait Learner: Send {
     /// Trains on `x`/`y` from the configured initialisation (refitting starts over).
     fn fit(&mut self, x: &Matrix, y: &Target, opts: FitOptions<'_>) -> Result<History>;
+    /// Trains on `x`/`y` starting from `init_params` (a warm start) instead of the configured
+    /// initialisation: the flat parameters of a previous fit of the same architecture
+    /// ([`Fitted::params`]), e.g. the solution for a neighbouring penalty along a
+    /// regularisation path. A vector of the wrong length is a
+    /// [`TrainError::InitParams`] error. Models that cannot warm-start answer
+    /// [`TrainError::Config`] (the default).
+    fn fit_from(
+        &mut self,
+        x: &Matrix,
+        y: &Target,
+        opts: FitOptions<'_>,
+        init_params: &[f64],
+    ) -> Result<History> {
+        let _ = (x, y, opts, init_params);
+        Err(TrainError::Config(
+            "this model does not support warm starts".into(),
+        ))
+    }
     /// Predicts (class probabilities or values) for every row of `x`.
     fn predict(&self, x: &Matrix) -> Result<Predictions>;
     /// Number of trainable parameters (0 before fitting).
@@ -742,7 +760,41 @@ fn diverged(epoch: usize, loss: f64, lr: f64, cfg: &TrainConfig) -> TrainError {
 }
 
 impl Learner for Model {
-    fn fit(&mut self, x: &Matrix, y: &Target, mut opts: FitOptions<'_>) -> Result<History> {
+    fn fit(&mut self, x: &Matrix, y: &Target, opts: FitOptions<'_>) -> Result<History> {
+        self.fit_impl(x, y, opts, None)
+    }
+
+    fn fit_from(
+        &mut self,
+        x: &Matrix,
+        y: &Target,
+        opts: FitOptions<'_>,
+        init_params: &[f64],
+    ) -> Result<History> {
+        self.fit_impl(x, y, opts, Some(init_params))
+    }
+
+    fn predict(&self, x: &Matrix) -> Result<Predictions> {
+        self.predict_impl(x)
+    }
+
+    fn n_params(&self) -> usize {
+        self.fitted.as_ref().map_or(0, |f| f.params.len())
+    }
+
+    fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+}
+
+impl Model {
+    fn fit_impl(
+        &mut self,
+        x: &Matrix,
+        y: &Target,
+        mut opts: FitOptions<'_>,
+        init: Option<&[f64]>,
+    ) -> Result<History> {
         let start = Instant::now();
         let cfg = self.config.clone();
         let (mut prep, task, labels) = self.prepare(x, y, opts.validation, opts.feature_names)?;
@@ -784,6 +836,29 @@ impl Learner for Model {
         let mut init_rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let mut params = init_params(&arch, cfg.init, hidden.is_empty(), &mut init_rng);
         let np = params.len();
+        if let Some(p0) = init {
+            if p0.len() != np {
+                return Err(TrainError::InitParams {
+                    expected: np,
+                    got: p0.len(),
+                });
+            }
+            if let Some(i) = p0.iter().position(|v| !v.is_finite()) {
+                return Err(TrainError::Config(format!(
+                    "initial parameter {i} is not finite ({})",
+                    p0[i]
+                )));
+            }
+            params.copy_from_slice(p0);
+            if (y_mean, y_std) != (0.0, 1.0) {
+                // Fitted parameters predict y = σ z' + μ; training works on the standardised
+                // target z' (the inverse of the rescaling at the end of the fit).
+                let l = arch.n_layers() - 1;
+                let (wo, bo) = (arch.w_offset(l), arch.b_offset(l));
+                params[wo..bo].iter_mut().for_each(|w| *w /= y_std);
+                params[bo] = (params[bo] - y_mean) / y_std;
+            }
+        }
         let n = prep.x.n_rows;
         let train_labels = prep.labels.view();
         let train_sst = sst_of(train_labels);
@@ -1034,7 +1109,7 @@ impl Learner for Model {
         })
     }
 
-    fn predict(&self, x: &Matrix) -> Result<Predictions> {
+    fn predict_impl(&self, x: &Matrix) -> Result<Predictions> {
         let f = self.fitted.as_ref().ok_or(TrainError::NotFitted)?;
         if x.n_cols != f.sizes[0] {
             return Err(TrainError::FeatureCount {
@@ -1077,16 +1152,6 @@ impl Learner for Model {
         })
     }
 
-    fn n_params(&self) -> usize {
-        self.fitted.as_ref().map_or(0, |f| f.params.len())
-    }
-
-    fn config(&self) -> &TrainConfig {
-        &self.config
-    }
-}
-
-impl Model {
     /// Predicted class probabilities (`n_rows × n_classes`, row-major); an error for
     /// regression models.
     pub fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>> {

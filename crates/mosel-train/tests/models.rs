@@ -609,3 +609,159 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out[at..at + to.len()].copy_from_slice(to);
     out
 }
+
+/// Noisy (non-separable) binary data: y = [x0 + 0.5 x1 - 0.25 x2 + noise > 0].
+fn noisy_binary(n: usize, d: usize, seed: u64) -> (Matrix, Target) {
+    let mut s = seed;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let mut data = Vec::with_capacity(n * d);
+    let mut codes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let row: Vec<f64> = (0..d).map(|_| next()).collect();
+        let t = row[0] + 0.5 * row[1] - 0.25 * row[2] + 0.6 * next();
+        codes.push((t > 0.0) as u32);
+        data.extend(row.iter().map(|&v| v as f32));
+    }
+    (
+        Matrix::from_vec(data, n, d).unwrap(),
+        Target::Classes {
+            codes,
+            labels: vec!["no".into(), "yes".into()],
+        },
+    )
+}
+
+/// Mean binary cross-entropy plus `l2/2 |w|²` of logistic parameters `[w, b]`, in f64.
+fn objective(x: &Matrix, y: &Target, p: &[f64], l2: f64) -> f64 {
+    let Target::Classes { codes, .. } = y else {
+        panic!()
+    };
+    let d = x.n_cols;
+    let mut total = 0.0;
+    for (i, &c) in codes.iter().enumerate() {
+        let row = &x.data[i * d..(i + 1) * d];
+        let z: f64 = p[d] + row.iter().zip(p).map(|(a, w)| *a as f64 * w).sum::<f64>();
+        total += z.max(0.0) - c as f64 * z + (-z.abs()).exp().ln_1p();
+    }
+    total / codes.len() as f64 + 0.5 * l2 * p[..d].iter().map(|w| w * w).sum::<f64>()
+}
+
+/// Warm starts along a regularisation path (scikit-learn's `C` from strong to weak penalty,
+/// its default tolerance): each fit starts from the previous `C`'s solution, reaches the
+/// cold start's optimum, and the path needs fewer L-BFGS iterations in all.
+#[test]
+fn warm_starts_along_a_path_reach_the_cold_optima_in_fewer_iterations() {
+    let (x, y) = noisy_binary(3000, 8, 3);
+    let n = 3000.0;
+    let (mut cold_iters, mut warm_iters) = (0, 0);
+    let mut prev: Option<Vec<f64>> = None;
+    for c in [0.01, 0.1, 1.0, 10.0, 100.0] {
+        let l2 = 1.0 / (c * n);
+        let cfg = TrainConfig {
+            l2,
+            gtol: Some(1e-4),
+            ..TrainConfig::new(ModelKind::Logistic)
+        };
+        let mut cold = Model::new(cfg.clone()).unwrap();
+        cold_iters += cold
+            .fit(&x, &y, FitOptions::default())
+            .unwrap()
+            .records
+            .len();
+        let mut warm = Model::new(cfg).unwrap();
+        let h = match &prev {
+            Some(p) => warm.fit_from(&x, &y, FitOptions::default(), p).unwrap(),
+            None => warm.fit(&x, &y, FitOptions::default()).unwrap(),
+        };
+        warm_iters += h.records.len();
+        let (pc, pw) = (
+            &cold.fitted().unwrap().params,
+            &warm.fitted().unwrap().params,
+        );
+        // Both stop at the gradient tolerance, so their parameters differ by up to ~1e-3;
+        // their objective values (computed here in f64) agree far more closely (within
+        // |g|²/(2 l2) ≈ 1.4e-5 of the optimum at the strongest penalty).
+        let (fc, fw) = (objective(&x, &y, pc, l2), objective(&x, &y, pw, l2));
+        assert!((fc - fw).abs() < 1e-5 * fc, "C {c}: cold {fc} vs warm {fw}");
+        for (a, b) in pc.iter().zip(pw) {
+            assert!((a - b).abs() < 1e-2, "C {c}: cold {pc:?} vs warm {pw:?}");
+        }
+        if let Some(p) = &prev {
+            // The penalty moved the optimum: the warm start had work to do.
+            assert!(p.iter().zip(pc).any(|(a, b)| (a - b).abs() > 1e-2), "C {c}");
+        }
+        prev = Some(pw.clone());
+    }
+    assert!(
+        warm_iters < cold_iters,
+        "warm {warm_iters} iterations, cold {cold_iters}"
+    );
+}
+
+/// A warm start from a model's own solution stays there, also for linear regression, whose
+/// parameters are stored for the original target scale but trained on a standardised one.
+#[test]
+fn warm_start_from_own_solution_stays_and_bad_vectors_are_refused() {
+    let (x, _) = noisy_binary(500, 4, 9);
+    let v: Vec<f64> = (0..500)
+        .map(|i| {
+            let r = &x.data[i * 4..(i + 1) * 4];
+            100.0 + 30.0 * r[0] as f64 - 12.0 * r[1] as f64 + 5.0 * ((i * 7919) % 13) as f64
+        })
+        .collect();
+    let y = Target::Values(v);
+    let mut m = Model::new(lbfgs_tight(ModelKind::Linear, 1e-3)).unwrap();
+    m.fit(&x, &y, FitOptions::default()).unwrap();
+    let p = m.fitted().unwrap().params.clone();
+    let mut again = Model::new(lbfgs_tight(ModelKind::Linear, 1e-3)).unwrap();
+    let h = again.fit_from(&x, &y, FitOptions::default(), &p).unwrap();
+    assert!(h.records.len() <= 2, "{} iterations", h.records.len());
+    for (a, b) in p.iter().zip(&again.fitted().unwrap().params) {
+        assert!((a - b).abs() < 1e-6 * (1.0 + a.abs()), "{p:?}");
+    }
+    // Wrong length: a typed error naming both sizes; non-finite values: refused.
+    match again.fit_from(&x, &y, FitOptions::default(), &p[..3]) {
+        Err(TrainError::InitParams {
+            expected: 5,
+            got: 3,
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    let mut bad = p.clone();
+    bad[1] = f64::NAN;
+    assert!(matches!(
+        again.fit_from(&x, &y, FitOptions::default(), &bad),
+        Err(TrainError::Config(_))
+    ));
+    // An MLP warm-started from its own parameters continues from them (Adam, one epoch,
+    // tiny rate: it stays close).
+    let (xb, yb) = noisy_binary(400, 4, 2);
+    let mlp = TrainConfig {
+        optimizer: OptimizerSpec::ADAM,
+        lr: Some(1e-6),
+        epochs: 1,
+        ..TrainConfig::new(ModelKind::Mlp {
+            hidden: vec![6],
+            activation: Default::default(),
+            dropout: 0.0,
+        })
+    };
+    let mut a = Model::new(mlp.clone()).unwrap();
+    a.fit(&xb, &yb, FitOptions::default()).unwrap();
+    let pa = a.fitted().unwrap().params.clone();
+    let shifted: Vec<f64> = pa.iter().map(|v| v + 0.5).collect();
+    let mut b = Model::new(mlp).unwrap();
+    b.fit_from(&xb, &yb, FitOptions::default(), &shifted)
+        .unwrap();
+    for (s, q) in shifted.iter().zip(&b.fitted().unwrap().params) {
+        assert!(
+            (s - q).abs() < 1e-3,
+            "warm-started MLP moved from {s} to {q}"
+        );
+    }
+}
