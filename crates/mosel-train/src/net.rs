@@ -167,8 +167,17 @@ impl Scratch {
             mask: (0..l - 1)
                 .map(|i| if drop { hidden(i) } else { Vec::new() })
                 .collect(),
-            d1: vec![0.0; rows * arch.max_width()],
-            d2: vec![0.0; rows * arch.max_width()],
+            // Backward buffers of the network path (linear models use the f64 ones below).
+            d1: if l > 1 {
+                vec![0.0; rows * arch.max_width()]
+            } else {
+                Vec::new()
+            },
+            d2: if l > 1 {
+                vec![0.0; rows * arch.max_width()]
+            } else {
+                Vec::new()
+            },
             z64: if l == 1 {
                 vec![0.0; rows * arch.n_out()]
             } else {
