@@ -234,6 +234,23 @@ fn a_study_agrees_with_mosel_cv_and_resumes() {
     for t in &before {
         assert_eq!(after[t.number as usize].values, t.values);
     }
+    // `mosel study show` reads the same importances back from the storage.
+    let (code, out, err) = mosel(&["study", "show", "--storage", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let shown: Value = serde_json::from_str(&out).unwrap();
+    let pairs = |v: &Value| -> Vec<(String, f64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["param"].to_string(), i["importance"].as_f64().unwrap()))
+            .collect()
+    };
+    let imps = pairs(&j["importances"]);
+    assert!(!imps.is_empty(), "{j}");
+    assert_eq!(pairs(&shown["importances"]), imps);
+    let (code, out, err) = mosel(&["study", "show", "--storage", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("importance ") && out.contains("ω²"), "{out}");
     // Another space under the same name is refused unless asked to continue.
     std::fs::write(&space, SMALL_SPACE.replace("high = 1.0", "high = 10.0")).unwrap();
     let (code, _, err) = mosel(&more);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use mosel_tune::importance::param_importances;
 use mosel_tune::space::SearchSpace;
 use mosel_tune::storage::{self, Storage, StudyRecord};
 use mosel_tune::study::{best_of, load_study, pareto_trials};
@@ -311,6 +312,7 @@ fn show(
     json: bool,
 ) -> Result<()> {
     let c = counts(trials);
+    let imps = param_importances(space, trials, 0);
     if json {
         let shown = if limit == 0 || limit >= trials.len() {
             trials
@@ -322,6 +324,10 @@ fn show(
             "created": rec.created, "space": rec.space_toml,
             "counts": {"trials": c.total, "complete": c.complete, "pruned": c.pruned,
                        "fail": c.fail, "running": c.running, "waiting": c.waiting},
+            "importances": imps.iter().map(|i| json!({
+                "param": i.name, "importance": num_json(i.importance),
+                "omega_squared": num_json(i.omega_squared), "active_trials": i.n_trials,
+            })).collect::<Vec<_>>(),
             "trials": shown.iter().map(|t| trial_json(rec, t)).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -363,6 +369,22 @@ fn show(
         })
         .collect();
     println!("space      {}", params.join("; "));
+    if imps.is_empty() {
+        println!("importance (needs 3 complete trials with different values)");
+    } else {
+        let objective = if rec.directions.len() > 1 {
+            " (first objective)"
+        } else {
+            ""
+        };
+        println!(
+            "importance {}{objective}; first-order ω² of the ranked values",
+            imps.iter()
+                .map(|i| format!("{} {:.2}", i.name, i.importance))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let shown = if limit == 0 || limit >= trials.len() {
         trials
     } else {

@@ -23,8 +23,9 @@ use mosel_data::Task;
 use mosel_select::Metric;
 use mosel_select::cv::CvData;
 use mosel_select::tuning::{
-    Evaluator, Objective, candidate_from_params, check_space, default_space, importances,
+    Evaluator, Objective, candidate_from_params, check_space, default_space,
 };
+use mosel_tune::importance::param_importances;
 use mosel_tune::prelude::*;
 use mosel_tune::space::Distribution;
 use mosel_tune::storage::{self, Storage};
@@ -319,7 +320,10 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         Vec::new()
     };
-    let imps = importances(study.space(), &trials, 0);
+    let imps: Vec<(String, f64)> = param_importances(study.space(), &trials, 0)
+        .into_iter()
+        .map(|i| (i.name, i.importance))
+        .collect();
 
     let refit = match (&args.output, &best) {
         (Some(path), Some(b)) => Some(refit_and_save(&ctx, b, path)?),

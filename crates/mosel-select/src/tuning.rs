@@ -40,7 +40,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -55,7 +54,7 @@ use mosel_tune::TuneError;
 use mosel_tune::space::{Choice, Distribution, ParamValue, SearchSpace};
 use mosel_tune::storage::Storage;
 use mosel_tune::study::{Trial, TrialError};
-use mosel_tune::trial::{Direction, FrozenTrial, TrialState};
+use mosel_tune::trial::Direction;
 
 use crate::candidate::{Candidate, Entry, KEYS, KeyKind, Spec, Value};
 use crate::cv::{CvData, fold_seed};
@@ -957,138 +956,9 @@ fn check_folds(problem: &Problem, folds: &[Fold]) -> Result<()> {
     Ok(())
 }
 
-/// Average ranks (1-based, ties share their mean rank), as `scipy.stats.rankdata`.
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut r = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
-            j += 1;
-        }
-        let mean = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            r[k] = mean;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-/// At most this many equal-frequency bins per numeric parameter in [`importances`].
-pub const IMPORTANCE_BINS: usize = 4;
-
-/// Parameter importances for objective `objective` over the COMPLETE trials: each
-/// parameter's first-order effect size ω² = (SS_between − (k − 1)·MS_within) /
-/// (SS_total + MS_within) (clipped at 0) of the rank-transformed objective grouped by the
-/// parameter's value — categories for categorical parameters, up to [`IMPORTANCE_BINS`]
-/// equal-frequency bins of the values for numeric ones, and one group of the trials where
-/// the parameter was inactive — normalised to sum to 1; a parameter with a single possible
-/// value gets 0. Ranks make one diverged trial
-/// unable to dominate; ω² rather than η² keeps a parameter with many groups from looking
-/// important by chance. Parameters are returned in decreasing importance (ties in space
-/// order); empty with fewer than 3 complete trials or no variation at all.
-pub fn importances(
-    space: &SearchSpace,
-    trials: &[FrozenTrial],
-    objective: usize,
-) -> Vec<(String, f64)> {
-    let rows: Vec<(&FrozenTrial, f64)> = trials
-        .iter()
-        .filter(|t| t.state == TrialState::Complete && t.params.len() == space.len())
-        .filter_map(|t| {
-            let v = *t.values.as_ref()?.get(objective)?;
-            v.is_finite().then_some((t, v))
-        })
-        .collect();
-    let n = rows.len();
-    if n < 3 {
-        return Vec::new();
-    }
-    let y = ranks(&rows.iter().map(|r| r.1).collect::<Vec<_>>());
-    let mean = y.iter().sum::<f64>() / n as f64;
-    let sst: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
-    if sst <= 0.0 {
-        return Vec::new();
-    }
-    let mut out: Vec<(String, f64)> = Vec::new();
-    for (i, p) in space.params().iter().enumerate() {
-        let x: Vec<f64> = rows.iter().map(|r| r.0.params[i]).collect();
-        let groups = group_of(&p.dist, &x);
-        let mut sums: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
-        for (g, v) in groups.iter().zip(&y) {
-            let e = sums.entry(*g).or_insert((0.0, 0));
-            e.0 += v;
-            e.1 += 1;
-        }
-        let k = sums.len();
-        let ssb: f64 = sums
-            .values()
-            .map(|(s, c)| *c as f64 * (s / *c as f64 - mean).powi(2))
-            .sum();
-        // A parameter with a single value explains nothing itself, even when its being
-        // active or not follows another parameter (that one gets the credit).
-        let omega = if k < 2 || n <= k || p.dist.single() {
-            0.0
-        } else {
-            let msw = (sst - ssb).max(0.0) / (n - k) as f64;
-            ((ssb - (k - 1) as f64 * msw) / (sst + msw)).max(0.0)
-        };
-        out.push((p.name.clone(), omega));
-    }
-    let total: f64 = out.iter().map(|o| o.1).sum();
-    if total > 0.0 {
-        for o in &mut out {
-            o.1 /= total;
-        }
-    }
-    // Stable sort: ties keep space order.
-    out.sort_by(|a, b| b.1.total_cmp(&a.1));
-    out
-}
-
-/// The group of every value: inactive → 0; categories → 1 + index; numbers → 1 + their
-/// equal-frequency bin among the active values.
-fn group_of(dist: &Distribution, x: &[f64]) -> Vec<usize> {
-    if dist.is_categorical() {
-        return x
-            .iter()
-            .map(|v| if v.is_nan() { 0 } else { 1 + *v as usize })
-            .collect();
-    }
-    let active: Vec<usize> = (0..x.len()).filter(|&i| !x[i].is_nan()).collect();
-    let mut groups = vec![0; x.len()];
-    if active.is_empty() {
-        return groups;
-    }
-    let mut distinct: Vec<f64> = active.iter().map(|&i| x[i]).collect();
-    distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
-    let bins = IMPORTANCE_BINS.min(distinct.len()).max(1);
-    // Equal-frequency bins by rank among the active values (ties share a bin).
-    let r = ranks(&active.iter().map(|&i| x[i]).collect::<Vec<_>>());
-    let m = active.len() as f64;
-    for (j, &i) in active.iter().enumerate() {
-        let b = (((r[j] - 1.0) / m) * bins as f64).floor() as usize;
-        groups[i] = 1 + b.min(bins - 1);
-    }
-    groups
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranks_match_scipy_rankdata() {
-        // scipy.stats.rankdata([3, 1, 4, 1, 5]) = [3, 1.5, 4, 1.5, 5]
-        assert_eq!(
-            ranks(&[3.0, 1.0, 4.0, 1.0, 5.0]),
-            vec![3.0, 1.5, 4.0, 1.5, 5.0]
-        );
-    }
 
     #[test]
     fn edit_distance_counts_edits() {

@@ -1,8 +1,6 @@
 //! mosel's models in a study: the default spaces, parameters → candidates, space checks,
-//! the trial objective against the cross-validation engine, pruning, Pareto fronts and
-//! parameter importances against an independent numpy computation.
+//! the trial objective against the cross-validation engine, pruning and Pareto fronts.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mosel_data::{DataSource, ReadOptions, Task};
@@ -10,7 +8,6 @@ use mosel_select::cv::{CvData, CvOptions, HistoryPolicy, cross_validate};
 use mosel_select::split::{Splitter, Strategy};
 use mosel_select::tuning::{
     Evaluator, Objective, TuningError, candidate_from_params, check_space, default_space,
-    importances,
 };
 use mosel_select::{Candidate, Metric};
 use mosel_train::{Activation, ModelKind, OptimizerSpec};
@@ -554,109 +551,6 @@ fn two_objectives_give_a_pareto_front() {
             assert_eq!(v[1], 15.0);
         }
     }
-}
-
-#[test]
-fn importances_match_the_numpy_oracle() {
-    let golden: serde_json::Value = serde_json::from_str(include_str!("golden/importances.json"))
-        .expect("golden importances (oracle/gen_importances.py)");
-    let space = SearchSpace::from_toml(
-        "[optimizer]\ntype = \"categorical\"\nchoices = [\"a\", \"b\", \"c\"]\n\n\
-         [lr]\ntype = \"float\"\nlow = 1e-4\nhigh = 1.0\nlog = true\nwhen = { optimizer = [\"b\", \"c\"] }\n\n\
-         [width]\ntype = \"int\"\nlow = 8\nhigh = 64\n\n\
-         [noise]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n",
-    )
-    .unwrap();
-    let names = ["optimizer", "lr", "width", "noise"];
-    for case in golden.as_array().unwrap() {
-        let values: Vec<f64> = case["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        let col = |n: &str| -> Vec<f64> {
-            case["params"][n]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap_or(f64::NAN))
-                .collect()
-        };
-        let cols: Vec<Vec<f64>> = names.iter().map(|n| col(n)).collect();
-        let mut trials: Vec<FrozenTrial> = values
-            .iter()
-            .enumerate()
-            .map(|(i, y)| FrozenTrial {
-                id: i as i64,
-                number: i as u64,
-                state: TrialState::Complete,
-                params_json: String::new(),
-                params: cols.iter().map(|c| c[i]).collect(),
-                values: Some(vec![*y]),
-                intermediate: vec![],
-                system_attrs: BTreeMap::new(),
-                started: None,
-                finished: None,
-                heartbeat: None,
-                worker: String::new(),
-            })
-            .collect();
-        // Failed and pruned trials are left out.
-        let mut failed = trials[0].clone();
-        failed.number = 999;
-        failed.state = TrialState::Fail;
-        failed.values = Some(vec![-100.0]);
-        trials.push(failed);
-        let got: BTreeMap<String, f64> = importances(&space, &trials, 0).into_iter().collect();
-        for n in names {
-            let want = case["importances"][n].as_f64().unwrap();
-            assert!(
-                (got[n] - want).abs() < 1e-12,
-                "seed {}: {n}: {} vs numpy {want}",
-                case["seed"],
-                got[n]
-            );
-        }
-        // Sorted by decreasing importance.
-        let ordered = importances(&space, &trials, 0);
-        assert!(ordered.windows(2).all(|w| w[0].1 >= w[1].1));
-    }
-}
-
-#[test]
-fn importances_find_the_parameter_that_matters() {
-    // `fixed` has one value but is active only when a > 0.5: it must get no credit.
-    let space = SearchSpace::from_toml(
-        "[a]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n\n[b]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0\n\n\
-         [fixed]\ntype = \"categorical\"\nchoices = [1]\n",
-    )
-    .unwrap();
-    let trials: Vec<FrozenTrial> = (0..60)
-        .map(|i| {
-            let a = ((i * 37) % 60) as f64 / 60.0;
-            let b = ((i * 11) % 60) as f64 / 60.0;
-            FrozenTrial {
-                id: i,
-                number: i as u64,
-                state: TrialState::Complete,
-                params_json: String::new(),
-                params: vec![a, b, if a > 0.5 { 0.0 } else { f64::NAN }],
-                values: Some(vec![a * a]),
-                intermediate: vec![],
-                system_attrs: BTreeMap::new(),
-                started: None,
-                finished: None,
-                heartbeat: None,
-                worker: String::new(),
-            }
-        })
-        .collect();
-    let imp = importances(&space, &trials, 0);
-    assert_eq!(imp[0].0, "a");
-    assert!(imp[0].1 > 0.9, "{imp:?}");
-    assert_eq!(imp.iter().find(|i| i.0 == "fixed").unwrap().1, 0.0);
-    assert!(importances(&space, &trials[..2], 0).is_empty());
 }
 
 #[test]

@@ -1,13 +1,23 @@
 //! Parameter importance from a study's completed trials.
 //!
-//! The measure is the correlation ratio η² of each parameter: the share of the objective's
-//! variance explained by the parameter alone, with numeric parameters cut into (up to) ten
-//! quantile bins and categorical ones grouped by choice. It is a one-way (marginal) analysis —
-//! cheap and easy to read, but unlike fANOVA it does not separate interactions. The values are
-//! normalised to sum to 1 over the parameters.
+//! Each parameter's first-order effect size ω² = (SS_between − (k − 1)·MS_within) /
+//! (SS_total + MS_within), clipped at 0, of the rank-transformed objective grouped by the
+//! parameter's value: categories for categorical parameters, up to [`IMPORTANCE_BINS`]
+//! equal-frequency bins of the values for numeric ones, and one group of the trials where
+//! the parameter was inactive. The values are normalised to sum to 1 over the parameters.
+//!
+//! Ranks keep one diverged trial from dominating. ω² rather than the plain correlation ratio
+//! η² = SS_between / SS_total keeps a parameter with many groups, or one active in only a
+//! few trials, from looking important by chance (η² of pure noise is about (k − 1)/(n − 1)).
+//! It is a one-way (marginal) analysis: cheap and easy to read, but unlike fANOVA it does
+//! not separate interactions. `oracle/gen_importances.py` computes the same estimator
+//! independently with numpy/scipy for the golden tests.
 
 use crate::space::{Distribution, SearchSpace};
 use crate::trial::{FrozenTrial, TrialState};
+
+/// At most this many equal-frequency bins per numeric parameter.
+pub const IMPORTANCE_BINS: usize = 4;
 
 /// One parameter's importance.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,110 +26,131 @@ pub struct Importance {
     pub name: String,
     /// Normalised importance in [0, 1] (all parameters sum to 1, unless none explains anything).
     pub importance: f64,
-    /// The raw correlation ratio η² before normalisation.
-    pub eta_squared: f64,
+    /// The effect size ω² before normalisation.
+    pub omega_squared: f64,
     /// Completed trials in which the parameter was active.
     pub n_trials: usize,
 }
 
-/// η² of values `y` grouped by `groups` (group id per value).
-fn eta_squared(y: &[f64], groups: &[usize]) -> f64 {
-    let n = y.len();
-    if n < 2 {
-        return 0.0;
-    }
-    let mean = y.iter().sum::<f64>() / n as f64;
-    let total: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    let ng = groups.iter().copied().max().unwrap_or(0) + 1;
-    let mut sum = vec![0.0; ng];
-    let mut cnt = vec![0usize; ng];
-    for (&v, &g) in y.iter().zip(groups) {
-        sum[g] += v;
-        cnt[g] += 1;
-    }
-    let between: f64 = (0..ng)
-        .filter(|&g| cnt[g] > 0)
-        .map(|g| cnt[g] as f64 * (sum[g] / cnt[g] as f64 - mean).powi(2))
-        .sum();
-    (between / total).clamp(0.0, 1.0)
-}
-
 /// Importance of every parameter for objective `objective` (0 for single-objective studies),
-/// from the COMPLETE trials, most important first. `trials` must have decoded parameters.
+/// from the COMPLETE trials with a finite value, most important first (ties in space order).
+/// A parameter with a single possible value gets 0, even when whether it is active follows
+/// another parameter (that one gets the credit). Empty with fewer than 3 such trials or no
+/// variation in the objective. `trials` must have decoded parameters.
 pub fn param_importances(
     space: &SearchSpace,
     trials: &[FrozenTrial],
     objective: usize,
 ) -> Vec<Importance> {
-    let complete: Vec<&FrozenTrial> = trials
+    let rows: Vec<(&FrozenTrial, f64)> = trials
         .iter()
-        .filter(|t| {
-            t.state == TrialState::Complete
-                && t.params.len() == space.len()
-                && t.values
-                    .as_ref()
-                    .and_then(|v| v.get(objective))
-                    .is_some_and(|v| v.is_finite())
+        .filter(|t| t.state == TrialState::Complete && t.params.len() == space.len())
+        .filter_map(|t| {
+            let v = *t.values.as_ref()?.get(objective)?;
+            v.is_finite().then_some((t, v))
         })
         .collect();
+    let n = rows.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let y = ranks(&rows.iter().map(|r| r.1).collect::<Vec<_>>());
+    let mean = y.iter().sum::<f64>() / n as f64;
+    let sst: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    if sst <= 0.0 {
+        return Vec::new();
+    }
     let mut out: Vec<Importance> = space
         .params()
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let rows: Vec<(f64, f64)> = complete
+            let x: Vec<f64> = rows.iter().map(|r| r.0.params[i]).collect();
+            let groups = group_of(&p.dist, &x);
+            let k = groups.iter().copied().max().map_or(0, |g| g + 1);
+            let mut sums = vec![(0.0, 0usize); k];
+            for (&g, v) in groups.iter().zip(&y) {
+                sums[g].0 += v;
+                sums[g].1 += 1;
+            }
+            let k = sums.iter().filter(|s| s.1 > 0).count();
+            let ssb: f64 = sums
                 .iter()
-                .filter(|t| !t.params[i].is_nan())
-                .map(|t| {
-                    let y = t.values.as_ref().map_or(f64::NAN, |v| v[objective]);
-                    (t.params[i], y)
-                })
-                .collect();
-            let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
-            let groups: Vec<usize> = match &p.dist {
-                Distribution::Categorical { .. } => rows.iter().map(|r| r.0 as usize).collect(),
-                _ => {
-                    // Quantile bins by rank: up to 10 bins, equal values share a bin.
-                    let mut order: Vec<usize> = (0..rows.len()).collect();
-                    order.sort_by(|&a, &b| rows[a].0.total_cmp(&rows[b].0));
-                    let bins = 10.min(rows.len().max(1));
-                    let mut g = vec![0usize; rows.len()];
-                    let mut bin = 0;
-                    for (r, &i) in order.iter().enumerate() {
-                        let want = r * bins / rows.len().max(1);
-                        if r > 0 && rows[i].0 != rows[order[r - 1]].0 {
-                            bin = want;
-                        }
-                        g[i] = bin;
-                    }
-                    g
-                }
+                .filter(|s| s.1 > 0)
+                .map(|(s, c)| *c as f64 * (s / *c as f64 - mean).powi(2))
+                .sum();
+            let omega_squared = if k < 2 || n <= k || p.dist.single() {
+                0.0
+            } else {
+                let msw = (sst - ssb).max(0.0) / (n - k) as f64;
+                ((ssb - (k - 1) as f64 * msw) / (sst + msw)).max(0.0)
             };
             Importance {
                 name: p.name.clone(),
                 importance: 0.0,
-                eta_squared: if p.dist.single() {
-                    0.0
-                } else {
-                    eta_squared(&y, &groups)
-                },
-                n_trials: rows.len(),
+                omega_squared,
+                n_trials: x.iter().filter(|v| !v.is_nan()).count(),
             }
         })
         .collect();
-    let total: f64 = out.iter().map(|i| i.eta_squared).sum();
+    let total: f64 = out.iter().map(|i| i.omega_squared).sum();
     for i in &mut out {
         i.importance = if total > 0.0 {
-            i.eta_squared / total
+            i.omega_squared / total
         } else {
             0.0
         };
     }
+    // Stable sort: ties keep space order.
     out.sort_by(|a, b| b.importance.total_cmp(&a.importance));
     out
+}
+
+/// Average ranks (1-based, ties share their mean rank), as `scipy.stats.rankdata`.
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = mean;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// The group of every value: inactive (NaN) → 0; categories → 1 + index; numbers → 1 +
+/// their equal-frequency bin among the active values (by average rank, so ties share a bin).
+fn group_of(dist: &Distribution, x: &[f64]) -> Vec<usize> {
+    if dist.is_categorical() {
+        return x
+            .iter()
+            .map(|v| if v.is_nan() { 0 } else { 1 + *v as usize })
+            .collect();
+    }
+    let active: Vec<usize> = (0..x.len()).filter(|&i| !x[i].is_nan()).collect();
+    let mut groups = vec![0; x.len()];
+    if active.is_empty() {
+        return groups;
+    }
+    let mut distinct: Vec<f64> = active.iter().map(|&i| x[i]).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    let bins = IMPORTANCE_BINS.min(distinct.len()).max(1);
+    let r = ranks(&active.iter().map(|&i| x[i]).collect::<Vec<_>>());
+    let m = active.len() as f64;
+    for (j, &i) in active.iter().enumerate() {
+        let b = (((r[j] - 1.0) / m) * bins as f64).floor() as usize;
+        groups[i] = 1 + b.min(bins - 1);
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -127,10 +158,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn eta_squared_known_value() {
-        // Groups {1, 3} and {5, 7}: total SS = 20, between = 2·(2-4)² + 2·(6-4)² = 16 → 0.8.
-        assert!((eta_squared(&[1.0, 3.0, 5.0, 7.0], &[0, 0, 1, 1]) - 0.8).abs() < 1e-12);
-        assert_eq!(eta_squared(&[2.0, 2.0], &[0, 1]), 0.0);
+    fn ranks_match_scipy_rankdata() {
+        // scipy.stats.rankdata([3, 1, 4, 1, 5]) = [3, 1.5, 4, 1.5, 5]
+        assert_eq!(
+            ranks(&[3.0, 1.0, 4.0, 1.0, 5.0]),
+            vec![3.0, 1.5, 4.0, 1.5, 5.0]
+        );
     }
 
     #[test]

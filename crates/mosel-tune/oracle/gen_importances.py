@@ -1,4 +1,4 @@
-"""Golden parameter importances for mosel_select::tuning::importances.
+"""Golden parameter importances for mosel_tune::importance::param_importances.
 
 An independent numpy/scipy computation of the documented estimator: for each parameter,
 group the complete trials by the parameter's value (categorical: one group per choice;
