@@ -6,6 +6,24 @@ use std::collections::BTreeMap;
 use mosel_tune::importance::param_importances;
 use mosel_tune::prelude::*;
 
+/// A COMPLETE trial number `i` with decoded parameters and one value.
+fn complete(i: usize, params: Vec<f64>, value: f64) -> FrozenTrial {
+    FrozenTrial {
+        id: i as i64,
+        number: i as u64,
+        state: TrialState::Complete,
+        params_json: String::new(),
+        params,
+        values: Some(vec![value]),
+        intermediate: vec![],
+        system_attrs: BTreeMap::new(),
+        started: None,
+        finished: None,
+        heartbeat: None,
+        worker: String::new(),
+    }
+}
+
 #[test]
 fn importances_match_the_numpy_oracle() {
     let golden: serde_json::Value = serde_json::from_str(include_str!("golden/importances.json"))
@@ -37,20 +55,7 @@ fn importances_match_the_numpy_oracle() {
         let mut trials: Vec<FrozenTrial> = values
             .iter()
             .enumerate()
-            .map(|(i, y)| FrozenTrial {
-                id: i as i64,
-                number: i as u64,
-                state: TrialState::Complete,
-                params_json: String::new(),
-                params: cols.iter().map(|c| c[i]).collect(),
-                values: Some(vec![*y]),
-                intermediate: vec![],
-                system_attrs: BTreeMap::new(),
-                started: None,
-                finished: None,
-                heartbeat: None,
-                worker: String::new(),
-            })
+            .map(|(i, y)| complete(i, cols.iter().map(|c| c[i]).collect(), *y))
             .collect();
         // Failed and pruned trials are left out.
         let mut failed = trials[0].clone();
@@ -93,20 +98,7 @@ fn importances_find_the_parameter_that_matters() {
         .map(|i| {
             let a = ((i * 37) % 60) as f64 / 60.0;
             let b = ((i * 11) % 60) as f64 / 60.0;
-            FrozenTrial {
-                id: i,
-                number: i as u64,
-                state: TrialState::Complete,
-                params_json: String::new(),
-                params: vec![a, b, if a > 0.5 { 0.0 } else { f64::NAN }],
-                values: Some(vec![a * a]),
-                intermediate: vec![],
-                system_attrs: BTreeMap::new(),
-                started: None,
-                finished: None,
-                heartbeat: None,
-                worker: String::new(),
-            }
+            complete(i, vec![a, b, if a > 0.5 { 0.0 } else { f64::NAN }], a * a)
         })
         .collect();
     let imp = param_importances(&space, &trials, 0);
