@@ -884,11 +884,19 @@ pub(crate) fn chunk_rows(arch: &Arch, batch: usize) -> usize {
         // Linear models: chunks big enough to amortise the task, small enough for L2.
         return batch.clamp(1, 2048);
     }
-    if batch <= 64 {
-        batch.max(1)
-    } else {
-        batch.div_ceil(4).clamp(64, 512)
-    }
+    // Networks: up to four chunks per batch, but each with at least 64 rows and about 2^22
+    // multiply-adds of forward work (a fraction of a millisecond), so that splitting a batch
+    // over threads pays for waking them and for packing the weights once per chunk; at
+    // most 512 rows. (The 100-128-10 benchmark MLP keeps batches of 256 in one chunk.)
+    let macs: usize = arch.sizes.windows(2).map(|w| w[0] * w[1]).sum();
+    let min_rows = (1usize << 22) / macs.max(1);
+    batch
+        .div_ceil(4)
+        .max(64)
+        .max(min_rows)
+        .min(512)
+        .min(batch)
+        .max(1)
 }
 
 /// Chunks of gradient partials held at once; more chunks are processed in groups.
