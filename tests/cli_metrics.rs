@@ -235,6 +235,28 @@ fn eval_bootstrap_adds_intervals_around_the_value() {
 }
 
 #[test]
+fn eval_partial_roc_auc_matches_scikit_learn() {
+    let dir = TempDir::new("eval-partial");
+    let b = dir.write("b.csv", BINARY_B);
+    let r = json(&[
+        "eval",
+        "--predictions",
+        &b,
+        "--truth",
+        "label",
+        "--metrics",
+        "partial_roc_auc",
+        "--json",
+    ]);
+    // roc_auc_score(y, proba_yes, max_fpr=0.1), scikit-learn 1.9.1
+    assert_close(
+        &r["metrics"][0]["value"],
+        0.631578947368421,
+        "partial_roc_auc",
+    );
+}
+
+#[test]
 fn eval_multiclass_json_matches_scikit_learn() {
     let dir = TempDir::new("eval-multiclass");
     let m = dir.write("m.csv", MULTICLASS);

@@ -44,7 +44,8 @@ pub struct ColumnArgs {
     /// one per class (`proba_<label>` names map to labels; default: all `proba_*` columns).
     #[arg(long, value_name = "COL", num_args = 1..)]
     pub score: Vec<String>,
-    /// Metrics to compute, comma-separated (default: the standard set for the task).
+    /// Metrics to compute, comma-separated (default: the standard set for the task);
+    /// `partial_roc_auc` is the standardised ROC area up to a false positive rate of 0.1.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub metrics: Vec<String>,
     /// Averaging of precision / recall / F1 for multiclass data: macro, micro, weighted.
@@ -402,6 +403,10 @@ impl Predictions {
     }
 }
 
+/// The false positive rate up to which `partial_roc_auc` measures the ROC area
+/// (standardised with McClish's correction, as scikit-learn's `max_fpr`).
+pub const PARTIAL_AUC_MAX_FPR: f64 = 0.1;
+
 /// Every metric name `mosel eval --metrics` accepts.
 pub const METRICS: &[&str] = &[
     "accuracy",
@@ -413,6 +418,7 @@ pub const METRICS: &[&str] = &[
     "kappa",
     "hamming",
     "roc_auc",
+    "partial_roc_auc",
     "roc_auc_ovo",
     "average_precision",
     "log_loss",
@@ -542,8 +548,8 @@ pub fn compute(name: &str, p: &Predictions, average: Average) -> mosel_metrics::
             f64::NAN,
         ),
         "hamming" => cls::hamming_loss(t, need_pred()?, None),
-        "roc_auc" | "roc_auc_ovo" | "average_precision" | "log_loss" | "brier" | "ece"
-        | "top2_accuracy" => {
+        "roc_auc" | "partial_roc_auc" | "roc_auc_ovo" | "average_precision" | "log_loss"
+        | "brier" | "ece" | "top2_accuracy" => {
             let (s, k) = need_scores()?;
             let m = ScoreMatrix::new(s, *k)?;
             let labels: Vec<usize> = (0..p.classes.len()).collect();
@@ -557,6 +563,9 @@ pub fn compute(name: &str, p: &Predictions, average: Average) -> mosel_metrics::
                         return Ok(f64::NAN);
                     }
                     rk::roc_auc(&is_pos, s, None)
+                }
+                ("partial_roc_auc", true) => {
+                    rk::roc_auc_partial(&is_pos, s, PARTIAL_AUC_MAX_FPR, None)
                 }
                 ("roc_auc", false) => rk::roc_auc_multiclass(
                     t,

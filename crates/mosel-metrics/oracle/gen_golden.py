@@ -357,6 +357,51 @@ def ranking(rng):
         c.add(f"mc/top_k_ties/{kk}", "top_k", dict(y_true=yt.tolist(), y_score=P.tolist(), sample_weight=None,
                                                   labels=None, k=kk, normalize=True),
               lambda: M.top_k_accuracy_score(yt, P, k=kk))
+    # partial ROC-AUC (max_fpr, McClish-standardised)
+    for n in (10, 57, 150):
+        for ties in (False, True):
+            for weighted in (False, True):
+                yt = rng.integers(0, 2, n)
+                yt[0], yt[1] = 0, 1
+                s = np.clip(rand_scores(rng, n, ties) + 0.3 * yt, 0, 1.3)
+                sw = rng.random(n).round(3).tolist() if weighted else None
+                for max_fpr in (0.05, 0.1, 0.37, 0.5, 1.0):
+                    c.add(f"partial/n{n}/t{int(ties)}/w{int(weighted)}/{max_fpr}", "roc_auc_partial",
+                          dict(y_true=yt.tolist(), y_score=s.tolist(), sample_weight=sw, max_fpr=max_fpr),
+                          lambda: M.roc_auc_score(yt, s, sample_weight=sw, max_fpr=max_fpr))
+    for yt in ([1, 1, 1], [0, 1, 0, 1]):
+        s = [0.1, 0.9, 0.4, 0.3][: len(yt)]
+        c.add(f"partial/edge/{yt}", "roc_auc_partial", dict(y_true=yt, y_score=s, sample_weight=None, max_fpr=0.3),
+              lambda: M.roc_auc_score(yt, s, max_fpr=0.3))
+    # multilabel indicator y_true: ROC-AUC (also partial) and average precision
+    for n in (6, 40, 120):
+        for n_labels in (2, 3, 5):
+            for weighted in (False, True):
+                Y = (rng.random((n, n_labels)) < 0.4).astype(int)
+                # every row and every column has both classes (so "samples" is defined)
+                for i in range(n):
+                    Y[i, i % n_labels], Y[i, (i + 1) % n_labels] = 1, 0
+                S = rng.random((n, n_labels)) + 0.5 * Y * rng.random((n, n_labels))
+                if n == 40:
+                    S = np.round(S * 3) / 3  # ties
+                sw = (rng.random(n).round(3) + 0.01).tolist() if weighted else None
+                name = f"ml/n{n}/l{n_labels}/w{int(weighted)}"
+                base = dict(y_true=Y.tolist(), y_score=S.tolist(), sample_weight=sw)
+                for avg in ("macro", "weighted", "micro", "samples", None):
+                    for max_fpr in (None, 0.25):
+                        c.add(f"{name}/auc/{avg}/{max_fpr}", "roc_auc_ml", dict(base, average=avg or "none",
+                                                                             max_fpr=max_fpr),
+                              lambda: M.roc_auc_score(Y, S, average=avg, sample_weight=sw, max_fpr=max_fpr))
+                    c.add(f"{name}/ap/{avg}", "ap_ml", dict(base, average=avg or "none"),
+                          lambda: M.average_precision_score(Y, S, average=avg, sample_weight=sw))
+    # a label column with one class: NaN ROC-AUC (the macro mean is NaN), AP 0 without positives
+    Y = [[0, 1], [0, 0], [0, 1], [0, 0]]
+    S = [[.1, .9], [.2, .3], [.3, .8], [.6, .5]]
+    for avg in ("macro", "weighted", "micro", "samples", None):
+        base = dict(y_true=Y, y_score=S, sample_weight=None, average=avg or "none")
+        c.add(f"ml/one_class/auc/{avg}", "roc_auc_ml", dict(base, max_fpr=None),
+              lambda: M.roc_auc_score(Y, S, average=avg))
+        c.add(f"ml/one_class/ap/{avg}", "ap_ml", base, lambda: M.average_precision_score(Y, S, average=avg))
     c.write("ranking.json")
 
 

@@ -4,7 +4,9 @@
 //! * [`classification`]: accuracy, precision / recall / F-beta, confusion matrix,
 //!   balanced accuracy, MCC, Cohen's kappa, Hamming loss (labels as integer codes).
 //! * [`multilabel`]: the same set-wise metrics on indicator matrices.
-//! * [`ranking`]: ROC / PR curves, ROC-AUC (binary, OvR, OvO), average precision,
+//! * [`multilabel_scores`]: ROC-AUC (also partial) and average precision on indicator
+//!   matrices, averaged over labels or rows.
+//! * [`ranking`]: ROC / PR curves, ROC-AUC (binary, partial, OvR, OvO), average precision,
 //!   top-k accuracy.
 //! * [`probability`]: log-loss, Brier score, calibration curve, expected calibration error.
 //! * [`regression`]: MSE, RMSE, MAE, median AE, max error, MAPE, R², explained variance.
@@ -23,6 +25,7 @@ pub mod error;
 mod label;
 mod matrix;
 pub mod multilabel;
+pub mod multilabel_scores;
 pub mod paired;
 pub mod probability;
 mod rank;

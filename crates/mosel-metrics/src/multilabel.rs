@@ -37,7 +37,17 @@ impl<'a> Indicator<'a> {
         self.n_labels
     }
 
-    fn row(&self, i: usize) -> &'a [u8] {
+    /// Label column `j` (0/1).
+    pub(crate) fn column(&self, j: usize) -> Vec<u8> {
+        self.data
+            .iter()
+            .skip(j)
+            .step_by(self.n_labels)
+            .map(|&v| (v != 0) as u8)
+            .collect()
+    }
+
+    pub(crate) fn row(&self, i: usize) -> &'a [u8] {
         &self.data[i * self.n_labels..(i + 1) * self.n_labels]
     }
 }

@@ -508,6 +508,49 @@ pub fn roc_auc<L: Label>(
     )
 }
 
+/// Standardised partial ROC-AUC over false positive rates up to `max_fpr`
+/// (`roc_auc_score(max_fpr=...)`): the area under the ROC curve (its point at
+/// `max_fpr` interpolated) with McClish's correction, so that a score that does
+/// not discriminate gets 0.5 and a perfect one 1. `max_fpr = 1` is the full
+/// ROC-AUC; NaN without both classes; `max_fpr` outside (0, 1] is an error.
+pub fn roc_auc_partial<L: Label>(
+    y_true: &[L],
+    y_score: &[f64],
+    max_fpr: f64,
+    sample_weight: Option<&[f64]>,
+) -> Result<f64> {
+    if !(max_fpr > 0.0 && max_fpr <= 1.0) {
+        return Err(invalid(format!("max_fpr must be in (0, 1], got {max_fpr}")));
+    }
+    if max_fpr == 1.0 {
+        return roc_auc(y_true, y_score, sample_weight);
+    }
+    check_binary_scores(y_true.len(), y_score, sample_weight)?;
+    let classes = classes_of(y_true);
+    if classes.len() > 2 {
+        return Err(invalid(
+            "y_true has more than two classes: partial ROC AUC is for binary problems",
+        ));
+    }
+    if classes.len() < 2 {
+        return Ok(f64::NAN);
+    }
+    let RocCurve { fpr, tpr, .. } = roc_curve(y_true, y_score, classes[1], sample_weight, true)?;
+    // fpr runs from 0 to 1: fpr[stop - 1] <= max_fpr < fpr[stop]
+    let stop = fpr.partition_point(|&x| x <= max_fpr);
+    if stop == 0 || stop >= fpr.len() {
+        return Ok(f64::NAN); // no negatives of positive weight: fpr is NaN
+    }
+    let (x0, x1, y0, y1) = (fpr[stop - 1], fpr[stop], tpr[stop - 1], tpr[stop]);
+    let y_at = (y1 - y0) / (x1 - x0) * (max_fpr - x0) + y0; // numpy.interp
+    let mut area: f64 = (1..stop)
+        .map(|i| (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2.0)
+        .sum();
+    area += (max_fpr - x0) * (y_at + y0) / 2.0;
+    let (min_area, max_area) = (0.5 * max_fpr * max_fpr, max_fpr);
+    Ok(0.5 * (1.0 + (area - min_area) / (max_area - min_area)))
+}
+
 /// Binary average precision (`average_precision_score`): the step-wise area
 /// under the precision-recall curve, positive class `pos_label`.
 pub fn average_precision<L: Label>(

@@ -3,6 +3,8 @@
 mod common;
 use common::*;
 use mosel_metrics::ScoreMatrix;
+use mosel_metrics::multilabel::Indicator;
+use mosel_metrics::multilabel_scores::{self as mls, LabelAverage};
 use mosel_metrics::probability::{self as prob, BinStrategy};
 use mosel_metrics::ranking::{self as rk, MultiClass, ScoreAverage};
 use serde_json::Value;
@@ -39,7 +41,12 @@ fn golden_ranking() {
         let a = &c.args;
         let n = c.name.as_str();
         let exp = &c.expected;
-        let yt = uv(&a["y_true"]);
+        let multilabel = a["y_true"][0].is_array();
+        let yt = if multilabel {
+            Vec::new()
+        } else {
+            uv(&a["y_true"])
+        };
         let sw = opt_fv(&a["sample_weight"]);
         let sw = sw.as_deref();
         match c.func.as_str() {
@@ -139,6 +146,52 @@ fn golden_ranking() {
                     exp,
                     rk::top_k_accuracy(&yt, &m, kk, labels.as_deref(), sw, norm),
                 )
+            }
+            "roc_auc_partial" => {
+                let max_fpr = f(&a["max_fpr"]);
+                let got = rk::roc_auc_partial(&yt, &fv(&a["y_score"]), max_fpr, sw);
+                scalar(&mut r, n, exp, got)
+            }
+            "roc_auc_ml" | "ap_ml" => {
+                let (t, labels) = flat(&a["y_true"]);
+                let t: Vec<u8> = t.iter().map(|&v| v as u8).collect();
+                let t = Indicator::new(&t, labels).unwrap();
+                let (d, k) = flat(&a["y_score"]);
+                let m = ScoreMatrix::new(&d, k).unwrap();
+                let max_fpr = a["max_fpr"].as_f64();
+                let auc = c.func == "roc_auc_ml";
+                let avg = match a["average"].as_str().unwrap() {
+                    "macro" => Some(LabelAverage::Macro),
+                    "weighted" => Some(LabelAverage::Weighted),
+                    "micro" => Some(LabelAverage::Micro),
+                    "samples" => Some(LabelAverage::Samples),
+                    _ => None,
+                };
+                match avg {
+                    Some(avg) if auc => scalar(
+                        &mut r,
+                        n,
+                        exp,
+                        mls::roc_auc_multilabel(&t, &m, avg, max_fpr, sw),
+                    ),
+                    Some(avg) => scalar(
+                        &mut r,
+                        n,
+                        exp,
+                        mls::average_precision_multilabel(&t, &m, avg, sw),
+                    ),
+                    None => {
+                        let got = if auc {
+                            mls::roc_auc_per_label(&t, &m, max_fpr, sw)
+                        } else {
+                            mls::average_precision_per_label(&t, &m, sw)
+                        };
+                        match got {
+                            Ok(v) => r.vec(n, "per_label", &v, &fv(exp)),
+                            Err(e) => r.unexpected_err(n, e),
+                        }
+                    }
+                }
             }
             other => panic!("unknown fn {other}"),
         }
