@@ -634,8 +634,9 @@ struct Avx512;
 impl Kern for Avx512 {
     #[inline(always)]
     fn dot8(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
-        // SAFETY: only instantiated inside `#[target_feature(enable = "avx512f,avx512vl")]`
-        // functions, which run after `has_avx512()` confirmed the CPU has them.
+        // SAFETY: only instantiated inside functions compiled with
+        // `#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]`, which run after
+        // `has_avx512()` confirmed the CPU has those features.
         unsafe { dot8_avx512(x, d, w, xd) }
     }
     #[inline(always)]
@@ -1258,8 +1259,9 @@ mod tests {
         }
     }
 
-    /// The whole linear chunk (forward, loss, backward) gives the same bits in every
-    /// compiled version the CPU can run.
+    /// The whole one-output linear chunk (forward, loss, backward over several sub-blocks and
+    /// a ragged end) gives the same bits in every compiled version the CPU can run, and
+    /// agrees with a plain f64 computation of loss, metric and gradient.
     #[test]
     fn linear_chunk_versions_agree() {
         let mut rng = Lcg(9);
@@ -1269,51 +1271,76 @@ mod tests {
         let codes: Vec<u32> = (0..rows)
             .map(|i| (rng.next() > 0.0 || i % 7 == 0) as u32)
             .collect();
+        let vals: Vec<f64> = (0..rows).map(|_| rng.next()).collect();
         let arch = Arch {
             sizes: vec![d, 1],
             act: Activation::Relu,
             dropout: 0.0,
         };
+        assert!(sub_rows(d) < rows, "the test must span several sub-blocks");
         let run = |f: &dyn Fn(&mut Scratch, &mut [f64]) -> ChunkStats| {
             let mut s = Scratch::new(&arch, rows);
             let mut g = vec![0.0; d + 1];
             let st = f(&mut s, &mut g);
-            (
-                st.loss.to_bits(),
-                st.metric,
-                g.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            )
+            (st.loss, st.metric, g)
         };
-        let lab = Labels::Codes(&codes);
-        let loss = Loss::BinaryCrossEntropy;
-        let want =
-            run(&|s, g| linear_chunk_grad_body::<Scalar>(d, 1, loss, &p, &x, lab, 0.01, s, g));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if has_avx2() {
-                // SAFETY: AVX2 and FMA are present.
-                let got = run(&|s, g| unsafe {
-                    linear_chunk_grad_avx2(d, 1, loss, &p, &x, lab, 0.01, s, g)
-                });
-                assert_eq!(got, want, "avx2");
+        let bits = |r: &(f64, f64, Vec<f64>)| {
+            let g: Vec<u64> = r.2.iter().map(|v| v.to_bits()).collect();
+            (r.0.to_bits(), r.1.to_bits(), g)
+        };
+        let cases = [
+            (Loss::BinaryCrossEntropy, Labels::Codes(&codes)),
+            (Loss::Mse, Labels::Values(&vals)),
+            (Loss::Huber { delta: 0.3 }, Labels::Values(&vals)),
+        ];
+        for (loss, lab) in cases {
+            let want =
+                run(&|s, g| linear_chunk_grad_body::<Scalar>(d, 1, loss, &p, &x, lab, 0.01, s, g));
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx2() {
+                    // SAFETY: AVX2 and FMA are present.
+                    let got = run(&|s, g| unsafe {
+                        linear_chunk_grad_avx2(d, 1, loss, &p, &x, lab, 0.01, s, g)
+                    });
+                    assert_eq!(bits(&got), bits(&want), "{loss} avx2");
+                }
+                if has_avx512() {
+                    // SAFETY: AVX-512F/VL, AVX2 and FMA are present.
+                    let got = run(&|s, g| unsafe {
+                        linear_chunk_grad_avx512(d, 1, loss, &p, &x, lab, 0.01, s, g)
+                    });
+                    assert_eq!(bits(&got), bits(&want), "{loss} avx512");
+                }
             }
-            if has_avx512() {
-                // SAFETY: AVX-512F/VL, AVX2 and FMA are present.
-                let got = run(&|s, g| unsafe {
-                    linear_chunk_grad_avx512(d, 1, loss, &p, &x, lab, 0.01, s, g)
-                });
-                assert_eq!(got, want, "avx512");
+            // Plain f64: z = x w + b, the library-function loss, g = Σ dz_r [x_r, 1].
+            let z: Vec<f64> = (0..rows)
+                .map(|r| p[d] + (0..d).map(|j| x[r * d + j] as f64 * p[j]).sum::<f64>())
+                .collect();
+            let mut dz = vec![0.0; rows];
+            let l = loss.eval(&z, 1, lab, 0.01, Some(&mut dz));
+            assert!(
+                (want.0 - l).abs() <= 1e-13 * l.abs(),
+                "{loss}: {} vs {l}",
+                want.0
+            );
+            let m = row_metric(&z, 1, lab); // correct count, or sum of squared errors
+            assert!(
+                (want.1 - m).abs() <= 1e-13 * (1.0 + m),
+                "{loss}: {} vs {m}",
+                want.1
+            );
+            for j in 0..=d {
+                let gj: f64 = (0..rows)
+                    .map(|r| dz[r] * if j < d { x[r * d + j] as f64 } else { 1.0 })
+                    .sum();
+                assert!(
+                    (want.2[j] - gj).abs() <= 1e-13 * (1.0 + gj.abs()),
+                    "{loss} gradient {j}: {} vs {gj}",
+                    want.2[j]
+                );
             }
         }
-        // And against the library-function loss path.
-        let mut z = vec![0.0; rows];
-        let mut xd = vec![0.0; d];
-        for r in 0..rows {
-            z[r] = p[d] + dot_row(&x[r * d..(r + 1) * d], &p[..d], &mut xd);
-        }
-        let mut dz = vec![0.0; rows];
-        let l = loss.eval(&z, 1, lab, 0.01, Some(&mut dz));
-        assert!((f64::from_bits(want.0) - l).abs() <= 1e-13 * l.abs());
     }
 
     #[test]
