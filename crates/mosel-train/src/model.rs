@@ -745,6 +745,29 @@ impl Monitor<'_, '_> {
     }
 }
 
+/// How many rows ahead the mini-batch gather prefetches.
+const PREFETCH_ROWS: usize = 8;
+
+/// Hints the CPU to load `row` into cache (a no-op where there is no prefetch instruction).
+#[inline(always)]
+fn prefetch_row(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let base = row.as_ptr().cast::<i8>();
+        let bytes = std::mem::size_of_val(row);
+        let mut o = 0;
+        while o < bytes {
+            // SAFETY: `base + o` lies within `row` (o < its size in bytes); a prefetch reads
+            // nothing observable and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(o)) };
+            o += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
+}
+
 fn diverged(epoch: usize, loss: f64, lr: f64, cfg: &TrainConfig) -> TrainError {
     let lr = if matches!(cfg.optimizer, OptimizerSpec::Lbfgs { .. }) {
         lr.max(cfg.learning_rate())
@@ -1005,7 +1028,12 @@ impl Model {
                     let (xbat, lab): (&[f32], Labels<'_>) = if whole {
                         (xs, train_labels)
                     } else {
+                        // Shuffled rows are scattered over the matrix: ask for the rows a
+                        // few places ahead while copying, so their cache misses overlap.
                         for (j, &r) in order[r0..r1].iter().enumerate() {
+                            if let Some(&ahead) = order.get(r0 + j + PREFETCH_ROWS) {
+                                prefetch_row(&xs[ahead * d..(ahead + 1) * d]);
+                            }
                             xb[j * d..(j + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
                         }
                         match (&mut yb, &prep.labels) {
