@@ -4,7 +4,9 @@
 //! A model is built from a serialisable [`TrainConfig`] (model kind, loss, optimizer and
 //! hyperparameters), trained with [`Learner::fit`] and queried with [`Learner::predict`];
 //! cross-validation and tuning only need those, plus [`Learner::n_params`] and the
-//! per-epoch [`History`] / [`FitOptions::on_epoch`] callback.
+//! per-epoch [`History`] / [`FitOptions::on_epoch`] callback. [`Learner::fit_from`] starts a
+//! fit from the parameters of a previous one (a warm start, e.g. along a regularisation
+//! path).
 //!
 //! The classic worked example: fit `y = x` on `x = 1, 2, 3, 4` by full-batch gradient
 //! descent. The model has a parameter per feature (one slope) **and an intercept**, and
