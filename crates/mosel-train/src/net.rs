@@ -554,19 +554,18 @@ fn linear1_chunk<K: Kern>(
 
 /// The f32-data / f64-weight kernels of the one-output linear models: a portable version
 /// and an AVX-512 one that perform the same operations in the same order, so their results
-/// are bit-identical. Products are accumulated with fused multiply-adds (`f64::mul_add`: one
-/// instruction wherever the CPU has FMA, e.g. x86 with AVX2 and every aarch64; a slower
-/// library call on older x86).
+/// are bit-identical. Products are rounded, then added (no fused multiply-adds: they gained
+/// under 3 % here, and `f64::mul_add` is a slow library call on CPUs without FMA).
 ///
 /// A dot product of a row `x` (`d` columns) with `w` keeps eight partial sums, lane `l`
-/// taking the columns `j ≡ l (mod 8)` in increasing order (`s_l ← fma(x_j, w_j, s_l)`), and
+/// taking the columns `j ≡ l (mod 8)` in increasing order (`s_l ← s_l + x_j w_j`), and
 /// adds them as `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
 trait Kern {
     /// Dot products of eight consecutive rows of `x` (`d` columns each) with `w`; the rows,
     /// widened to f64, are also written to `xd` (`8 × d`) for the backward pass.
     fn dot8(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8];
-    /// `g_j ← fma(a[7], xd_7j, ... fma(a[1], xd_1j, fma(a[0], xd_0j, g_j)))` for eight
-    /// consecutive rows `xd_r` (`d` columns each, f64).
+    /// `g_j ← (((g_j + a[0] xd_0j) + a[1] xd_1j) + ...) + a[7] xd_7j` for eight consecutive
+    /// rows `xd_r` (`d` columns each, f64).
     fn axpy8(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]);
 }
 
@@ -582,22 +581,22 @@ fn dot_row(x: &[f32], w: &[f64], xd: &mut [f64]) -> f64 {
         for l in 0..8 {
             let v = x[j0 + l] as f64;
             xd[j0 + l] = v;
-            s[l] = v.mul_add(w[j0 + l], s[l]);
+            s[l] += v * w[j0 + l];
         }
     }
     for j in full..n {
         let v = x[j] as f64;
         xd[j] = v;
-        s[j - full] = v.mul_add(w[j], s[j - full]);
+        s[j - full] += v * w[j];
     }
     ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
-/// `g_j ← fma(a, xd_j, g_j)` for one row.
+/// `g_j ← g_j + a xd_j` for one row.
 #[inline(always)]
 fn axpy_row(g: &mut [f64], xd: &[f64], a: f64) {
     for (gj, &v) in g.iter_mut().zip(xd) {
-        *gj = a.mul_add(v, *gj);
+        *gj += a * v;
     }
 }
 
@@ -620,7 +619,7 @@ impl Kern for Scalar {
         for (j, gj) in g.iter_mut().enumerate() {
             let mut v = *gj;
             for (r, ar) in a.iter().enumerate() {
-                v = ar.mul_add(xd[r * d + j], v);
+                v += ar * xd[r * d + j];
             }
             *gj = v;
         }
@@ -651,7 +650,7 @@ impl Kern for Avx512 {
 /// eight accumulators reduced together by a transpose-and-add tree that forms, for every
 /// row, `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,fma")]
+#[target_feature(enable = "avx512f,avx512vl")]
 fn dot8_avx512(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
     use std::arch::x86_64::*;
     assert!(x.len() >= 8 * d && xd.len() >= 8 * d && w.len() >= d);
@@ -668,7 +667,7 @@ fn dot8_avx512(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
             for (r, a) in acc.iter_mut().enumerate() {
                 let xv = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(mask, x.as_ptr().add(r * d + j)));
                 _mm512_mask_storeu_pd(xd.as_mut_ptr().add(r * d + j), mask, xv);
-                *a = _mm512_fmadd_pd(xv, wv, *a);
+                *a = _mm512_add_pd(*a, _mm512_mul_pd(xv, wv));
             }
         }
         j += 8;
@@ -697,7 +696,7 @@ fn dot8_avx512(x: &[f32], d: usize, w: &[f64], xd: &mut [f64]) -> [f64; 8] {
 
 /// `Scalar::axpy8` with AVX-512 (eight columns at a time, the last ones under a mask).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,fma")]
+#[target_feature(enable = "avx512f,avx512vl")]
 fn axpy8_avx512(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
     use std::arch::x86_64::*;
     assert!(xd.len() >= 8 * d && g.len() >= d);
@@ -712,7 +711,7 @@ fn axpy8_avx512(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
             let mut v = _mm512_maskz_loadu_pd(mask, g.as_ptr().add(j));
             for (r, ar) in av.iter().enumerate() {
                 let xv = _mm512_maskz_loadu_pd(mask, xd.as_ptr().add(r * d + j));
-                v = _mm512_fmadd_pd(*ar, xv, v);
+                v = _mm512_add_pd(v, _mm512_mul_pd(*ar, xv));
             }
             _mm512_mask_storeu_pd(g.as_mut_ptr().add(j), mask, v);
         }
@@ -721,9 +720,8 @@ fn axpy8_avx512(g: &mut [f64], xd: &[f64], d: usize, a: [f64; 8]) {
 }
 
 /// True when the CPU has AVX2 and FMA (checked once; the kernels below are compiled twice,
-/// for that and for the baseline, and give identical results: the compiler adds no fused
-/// multiply-adds of its own (only the explicit `mul_add`s) and the summation order is fixed
-/// by the source).
+/// for that and for the baseline, and give identical results: no fused multiply-adds are
+/// introduced and the summation order is fixed by the source).
 #[inline]
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -1243,7 +1241,7 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             if has_avx512() {
                 let mut xd2 = vec![-1.0; 8 * n];
-                // SAFETY: AVX-512F/VL and FMA are present.
+                // SAFETY: AVX-512F/VL are present.
                 let got = unsafe { dot8_avx512(&x8, n, &w, &mut xd2) };
                 assert_eq!(xd2, xd, "widened rows, n = {n}");
                 for r in 0..8 {
