@@ -69,7 +69,8 @@ pub(crate) fn scan_rows(
     }
     let per_row = (entries.len() / n).max(1);
     let chunk_rows = (CHUNK / per_row).max(1);
-    let avx2 = has_avx2();
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = is_x86_feature_detected!("avx2");
     let chunk = |start: usize| {
         let rows = start..(start + chunk_rows).min(n);
         let entries = &entries[rows.start * per_row..rows.end * per_row];
@@ -91,18 +92,6 @@ pub(crate) fn scan_rows(
             .collect()
     };
     pairwise(&partials)
-}
-
-/// Whether the running CPU has AVX2 (checked once; the result is cached by std).
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// [`scan_chunk`] compiled for AVX2: the same operations in the same order
@@ -237,6 +226,31 @@ mod tests {
             let mut y = x.clone();
             y[77_777] = bad;
             assert!(!scan_rows(n, &y, None, |_, _| ()).finite);
+        }
+    }
+
+    /// The AVX2 copy computes exactly what the portable one does.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_chunks_match_the_portable_ones() {
+        if !is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let n = 1001;
+        let x: Vec<f64> = (0..3 * n)
+            .map(|i| ((i * 7919) % 10007) as f64 / 10007.0 - 0.3)
+            .collect();
+        let w: Vec<f64> = (0..n).map(|i| (i % 5) as f64 * 0.7).collect();
+        let values = |r: Range<usize>, out: &mut [f64]| {
+            for (o, i) in out.iter_mut().zip(r) {
+                *o = (x[3 * i] * 3.1).exp() - x[3 * i + 2];
+            }
+        };
+        for weights in [None, Some(&w[..])] {
+            let plain = scan_chunk(0..n, &x, weights, &values);
+            // SAFETY: the CPU has AVX2 (checked above).
+            let wide = unsafe { scan_chunk_avx2(0..n, &x, weights, &values) };
+            assert_eq!(plain, wide);
         }
     }
 
