@@ -10,7 +10,6 @@
 //! on the next run (at once when their process is gone from this machine, after the
 //! heartbeat grace period otherwise).
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -30,6 +29,7 @@ use mosel_tune::prelude::*;
 use mosel_tune::space::Distribution;
 use mosel_tune::storage::{self, Storage};
 use mosel_tune::study::{best_of, pareto_trials};
+use mosel_tune::workers::{local_host, requeue_dead_local_workers};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -200,8 +200,7 @@ pub fn run(args: Args) -> Result<()> {
         .study
         .clone()
         .unwrap_or_else(|| default_study_name(&args, &cv, &objectives));
-    let host = hostname();
-    let requeued = requeue_dead_local_trials(&*storage, &name, &host)
+    let requeued = requeue_dead_local_workers(&*storage, &name)
         .with_context(|| format!("checking study `{name}` for trials of dead workers"))?;
     let sampler: Box<dyn Sampler> = match args.sampler {
         SamplerKind::Tpe => Box::new(TpeSampler::new(TpeConfig {
@@ -235,7 +234,7 @@ pub fn run(args: Args) -> Result<()> {
         .directions(&directions)
         .sampler(sampler)
         .continue_with_new_space(args.continue_study)
-        .worker(&format!("{}@{host}", std::process::id()));
+        .worker(&format!("{}@{}", std::process::id(), local_host()));
     if let Some(p) = pruner {
         builder = builder.pruner(p);
     }
@@ -459,65 +458,6 @@ fn default_study_name(args: &Args, cv: &CvData, objectives: &[Objective]) -> Str
         cv.problem.target_name,
         objs.join("+")
     )
-}
-
-/// The host part of worker ids (`pid@host`).
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// True when process `pid` exists (possibly owned by another user).
-fn process_alive(pid: i32) -> bool {
-    if pid <= 0 {
-        return true;
-    }
-    // SAFETY: signal 0 only checks that the process exists and may be signalled.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-/// Fails and re-queues the RUNNING trials of study `name` whose worker was a process of this
-/// machine that no longer exists (a killed run), so a rerun redoes them at once instead of
-/// waiting for their heartbeat to go stale. Returns how many were re-queued.
-fn requeue_dead_local_trials(st: &dyn Storage, name: &str, host: &str) -> Result<usize> {
-    let Some(rec) = st.load_study(name)? else {
-        return Ok(0);
-    };
-    let me = std::process::id() as i32;
-    let mut n = 0;
-    for t in st.all_trials(rec.id)? {
-        if t.state != TrialState::Running {
-            continue;
-        }
-        let Some((pid, h)) = t.worker.split_once('@') else {
-            continue;
-        };
-        let h = h.split('#').next().unwrap_or(h);
-        let Ok(pid) = pid.parse::<i32>() else {
-            continue;
-        };
-        if h != host || pid == me || process_alive(pid) {
-            continue;
-        }
-        st.set_system_attr(
-            t.id,
-            "fail_reason",
-            &json!(format!("worker {} is no longer running", t.worker)),
-        )?;
-        // Fails when the trial finished meanwhile: then there is nothing to redo.
-        if st.finish_trial(t.id, TrialState::Fail, None).is_ok() {
-            let mut attrs = BTreeMap::new();
-            attrs.insert("retry_of".to_string(), json!(t.number));
-            st.enqueue_trial(rec.id, &t.params_json, &attrs)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -1269,11 +1209,5 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-    }
-
-    #[test]
-    fn this_process_is_alive_and_pid_max_plus_is_not() {
-        assert!(process_alive(std::process::id() as i32));
-        assert!(!process_alive(i32::MAX));
     }
 }

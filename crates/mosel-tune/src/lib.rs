@@ -19,6 +19,7 @@ pub mod study;
 pub mod testfns;
 pub mod trial;
 mod truncnorm;
+pub mod workers;
 
 pub use error::{Result, TuneError};
 

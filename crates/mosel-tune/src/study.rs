@@ -287,12 +287,7 @@ fn load_or_create(
 
 fn default_worker() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into());
+    let host = crate::workers::local_host();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     if n == 0 {
         format!("{}@{host}", std::process::id())
