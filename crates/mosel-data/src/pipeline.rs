@@ -247,91 +247,239 @@ impl Pipeline {
             )));
         }
         let n_cols = self.feature_names.len();
+        let steps = self
+            .steps
+            .iter()
+            .map(|step| Prepared::new(step, table, &self.options))
+            .collect::<Result<Vec<_>>>()?;
         let mut out = Matrix::zeros(rows.len(), n_cols);
-        let mut offset = 0;
-        for step in &self.steps {
-            match step {
-                Step::Numeric {
-                    column,
-                    boolean,
-                    fill,
-                    center,
-                    scale,
-                } => {
-                    let col = table.column(column)?;
-                    let data = match (&col.data, boolean) {
-                        (ColumnData::Numeric(_), _) | (ColumnData::Boolean(_), true) => &col.data,
-                        _ => {
-                            return Err(DataError::ColumnMismatch(format!(
-                                "column '{column}' was numeric at training time but is {} now",
-                                col.kind()
-                            )));
-                        }
-                    };
-                    for (i, &r) in rows.iter().enumerate() {
-                        let v = match numeric_at(data, r) {
-                            Some(v) => v,
-                            None if self.options.impute == Impute::Reject => {
-                                return Err(DataError::MissingValue {
-                                    column: column.clone(),
-                                    row: r + 1,
-                                });
-                            }
-                            None => *fill,
-                        };
-                        out.data[i * n_cols + offset] = ((v - center) / scale) as f32;
-                    }
-                    offset += 1;
-                }
-                Step::OneHot {
-                    column,
-                    categories,
-                    other,
-                    fill,
-                } => {
-                    let col = table.column(column)?;
-                    // Map this table's codes to output positions by category text.
-                    let index: HashMap<&str, usize> = categories
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| (c.as_str(), i))
-                        .collect();
-                    let width = categories.len() + usize::from(*other);
-                    for (i, &r) in rows.iter().enumerate() {
-                        let text = match col.text(r) {
-                            Some(t) => t,
-                            None if self.options.impute == Impute::Reject => {
-                                return Err(DataError::MissingValue {
-                                    column: column.clone(),
-                                    row: r + 1,
-                                });
-                            }
-                            None => match fill {
-                                Some(f) => f.clone(),
-                                None => continue,
-                            },
-                        };
-                        let pos = match index.get(text.as_str()) {
-                            Some(&p) => Some(p),
-                            None if *other => Some(categories.len()),
-                            None if self.options.unknown == UnknownCategory::Error => {
-                                return Err(DataError::UnknownCategory {
-                                    column: column.clone(),
-                                    value: text,
-                                    row: r + 1,
-                                });
-                            }
-                            None => None,
-                        };
-                        if let Some(p) = pos {
-                            out.data[i * n_cols + offset + p] = 1.0;
-                        }
-                    }
-                    offset += width;
-                }
+        // Every step on a block of rows at a time, so that the block's output rows stay in
+        // cache while each step writes its columns into them.
+        for (block, out_rows) in rows
+            .chunks(ROW_BLOCK)
+            .zip(out.data.chunks_mut(ROW_BLOCK * n_cols.max(1)))
+        {
+            let mut offset = 0;
+            for step in &steps {
+                offset += step.write(block, out_rows, n_cols, offset)?;
             }
         }
         Ok(out)
+    }
+}
+
+/// Rows per block in [`Pipeline::transform`].
+const ROW_BLOCK: usize = 256;
+
+/// A step of a pipeline bound to the columns of one table.
+enum Prepared<'a> {
+    Numeric {
+        column: &'a str,
+        data: &'a ColumnData,
+        reject: bool,
+        fill: f64,
+        center: f64,
+        scale: f64,
+    },
+    OneHot {
+        column: &'a str,
+        col: &'a crate::table::Column,
+        /// Output position of each category text.
+        index: HashMap<&'a str, usize>,
+        /// For a categorical column: the slot of each of its levels.
+        level_slots: Option<Vec<Slot>>,
+        n_categories: usize,
+        other: bool,
+        unknown_is_error: bool,
+        reject: bool,
+        fill: Option<&'a str>,
+    },
+}
+
+/// Where a category text goes in a one-hot block.
+#[derive(Clone, Copy)]
+enum Slot {
+    At(usize),
+    Nowhere,
+    Unknown,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(step: &'a Step, table: &'a Table, options: &PipelineOptions) -> Result<Self> {
+        let reject = options.impute == Impute::Reject;
+        Ok(match step {
+            Step::Numeric {
+                column,
+                boolean,
+                fill,
+                center,
+                scale,
+            } => {
+                let col = table.column(column)?;
+                match (&col.data, boolean) {
+                    (ColumnData::Numeric(_), _) | (ColumnData::Boolean(_), true) => {}
+                    _ => {
+                        return Err(DataError::ColumnMismatch(format!(
+                            "column '{column}' was numeric at training time but is {} now",
+                            col.kind()
+                        )));
+                    }
+                }
+                Prepared::Numeric {
+                    column,
+                    data: &col.data,
+                    reject,
+                    fill: *fill,
+                    center: *center,
+                    scale: *scale,
+                }
+            }
+            Step::OneHot {
+                column,
+                categories,
+                other,
+                fill,
+            } => {
+                let col = table.column(column)?;
+                // This table's values map to output positions by category text.
+                let index: HashMap<&str, usize> = categories
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i))
+                    .collect();
+                let mut step = Prepared::OneHot {
+                    column,
+                    col,
+                    index,
+                    level_slots: None,
+                    n_categories: categories.len(),
+                    other: *other,
+                    unknown_is_error: options.unknown == UnknownCategory::Error,
+                    reject,
+                    fill: fill.as_deref(),
+                };
+                if let ColumnData::Categorical { levels, .. } = &col.data {
+                    let slots = levels.iter().map(|l| step.slot(l)).collect();
+                    if let Prepared::OneHot { level_slots, .. } = &mut step {
+                        *level_slots = Some(slots);
+                    }
+                }
+                step
+            }
+        })
+    }
+
+    /// The slot of a category text (one-hot steps).
+    fn slot(&self, text: &str) -> Slot {
+        let Prepared::OneHot {
+            index,
+            n_categories,
+            other,
+            unknown_is_error,
+            ..
+        } = self
+        else {
+            return Slot::Nowhere;
+        };
+        match index.get(text) {
+            Some(&p) => Slot::At(p),
+            None if *other => Slot::At(*n_categories),
+            None if *unknown_is_error => Slot::Unknown,
+            None => Slot::Nowhere,
+        }
+    }
+
+    /// Writes this step's columns, from `offset`, into `out` (the output rows of `rows`,
+    /// `n_cols` values each) and returns how many columns it has.
+    fn write(
+        &self,
+        rows: &[usize],
+        out: &mut [f32],
+        n_cols: usize,
+        offset: usize,
+    ) -> Result<usize> {
+        match self {
+            Prepared::Numeric {
+                column,
+                data,
+                reject,
+                fill,
+                center,
+                scale,
+            } => {
+                for (i, &r) in rows.iter().enumerate() {
+                    let v = match numeric_at(data, r) {
+                        Some(v) => v,
+                        None if *reject => {
+                            return Err(DataError::MissingValue {
+                                column: column.to_string(),
+                                row: r + 1,
+                            });
+                        }
+                        None => *fill,
+                    };
+                    out[i * n_cols + offset] = ((v - center) / scale) as f32;
+                }
+                Ok(1)
+            }
+            Prepared::OneHot {
+                column,
+                col,
+                level_slots,
+                n_categories,
+                other,
+                reject,
+                fill,
+                ..
+            } => {
+                let missing = |r: usize| -> Result<Slot> {
+                    match fill {
+                        _ if *reject => Err(DataError::MissingValue {
+                            column: column.to_string(),
+                            row: r + 1,
+                        }),
+                        Some(f) => Ok(self.slot(f)),
+                        None => Ok(Slot::Nowhere),
+                    }
+                };
+                let unknown = |value: String, r: usize| DataError::UnknownCategory {
+                    column: column.to_string(),
+                    value,
+                    row: r + 1,
+                };
+                for (i, &r) in rows.iter().enumerate() {
+                    let slot = match (&col.data, level_slots) {
+                        (ColumnData::Categorical { codes, levels }, Some(slots)) => {
+                            match codes[r] {
+                                MISSING_CODE => missing(r)?,
+                                c => match slots[c as usize] {
+                                    Slot::Unknown => {
+                                        return Err(unknown(levels[c as usize].clone(), r));
+                                    }
+                                    slot => slot,
+                                },
+                            }
+                        }
+                        _ => match col.text(r) {
+                            Some(t) => match self.slot(&t) {
+                                Slot::Unknown => return Err(unknown(t, r)),
+                                slot => slot,
+                            },
+                            None => missing(r)?,
+                        },
+                    };
+                    match slot {
+                        Slot::At(p) => out[i * n_cols + offset + p] = 1.0,
+                        Slot::Nowhere => {}
+                        Slot::Unknown => {
+                            // only a fill value can get here: it was seen at training time
+                            return Err(unknown(fill.unwrap_or_default().to_string(), r));
+                        }
+                    }
+                }
+                Ok(n_categories + usize::from(*other))
+            }
+        }
     }
 }
 

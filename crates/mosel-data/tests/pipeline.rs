@@ -84,3 +84,57 @@ fn transform_reports_missing_columns_and_survives_serde() {
     let back: Pipeline = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
     assert_eq!(back, p);
 }
+
+/// `transform` works on blocks of rows: on many rows, in any order, it must give row by
+/// row what transforming each row alone gives, for numeric, boolean and one-hot columns
+/// with missing values, an "other" bucket and categories unseen at fit time (the rare
+/// categories are cut by the cap).
+#[test]
+fn blocked_transform_equals_row_by_row() {
+    let mut text = String::from("x,b,c\n");
+    for i in 0..1000 {
+        let x = if i % 17 == 3 {
+            "NA".to_string()
+        } else {
+            format!("{}", (i * 37) % 101)
+        };
+        let b = ["true", "false", "NA"][i % 3];
+        let c = if i % 13 == 5 {
+            "NA".to_string()
+        } else {
+            format!("k{}", (i * 7) % 9)
+        };
+        text.push_str(&format!("{x},{b},{c}\n"));
+    }
+    let t = table(&text);
+    let opts = PipelineOptions {
+        max_categories: 5,
+        ..Default::default()
+    };
+    let fit_rows: Vec<usize> = (0..1000).filter(|r| r % 4 != 0).collect();
+    let p = Pipeline::fit(&t, Some(&fit_rows), &opts).unwrap();
+    let rows: Vec<usize> = (0..1000).map(|i| (i * 389) % 1000).collect();
+    let all = p.transform(&t, Some(&rows)).unwrap();
+    let width = p.feature_names().len();
+    assert_eq!(all.data.len(), rows.len() * width);
+    for (i, &r) in rows.iter().enumerate() {
+        let one = p.transform(&t, Some(&[r])).unwrap();
+        assert_eq!(
+            &all.data[i * width..(i + 1) * width],
+            &one.data[..],
+            "row {r}"
+        );
+    }
+    // One-hot rows have exactly one 1 where the category (or its fill) is known.
+    let onehot: Vec<usize> = (0..width)
+        .filter(|&j| p.feature_names()[j].starts_with("c="))
+        .collect();
+    assert!(onehot.len() >= 2);
+    for i in 0..rows.len() {
+        let ones = onehot
+            .iter()
+            .filter(|&&j| all.data[i * width + j] == 1.0)
+            .count();
+        assert_eq!(ones, 1, "row {}", rows[i]);
+    }
+}
