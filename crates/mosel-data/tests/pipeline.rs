@@ -130,11 +130,11 @@ fn blocked_transform_equals_row_by_row() {
         .filter(|&j| p.feature_names()[j].starts_with("c="))
         .collect();
     assert!(onehot.len() >= 2);
-    for i in 0..rows.len() {
+    for (i, r) in rows.iter().enumerate() {
         let ones = onehot
             .iter()
             .filter(|&&j| all.data[i * width + j] == 1.0)
             .count();
-        assert_eq!(ones, 1, "row {}", rows[i]);
+        assert_eq!(ones, 1, "row {r}");
     }
 }
