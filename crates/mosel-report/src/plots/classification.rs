@@ -26,6 +26,33 @@ fn check_lengths(what: &str, name: &str, a: usize, b: usize, notes: &mut Vec<Str
     }
 }
 
+/// The curves that can be drawn: those whose two coordinate lists (lengths from
+/// `lengths`) agree and are not empty, at most [`MAX_SERIES`]; a note for each one left
+/// out. `what` names one curve ("ROC curve"), `plural` several ("ROC curves").
+fn drawable<'a, T>(
+    curves: &'a [T],
+    what: &str,
+    plural: &str,
+    lengths: impl Fn(&T) -> (&str, usize, usize),
+    notes: &mut Vec<String>,
+) -> Vec<&'a T> {
+    let usable = curves
+        .iter()
+        .filter(|c| {
+            let (name, a, b) = lengths(c);
+            check_lengths(what, name, a, b, notes)
+        })
+        .take(MAX_SERIES)
+        .collect();
+    if curves.len() > MAX_SERIES {
+        notes.push(format!(
+            "Only the first {MAX_SERIES} of {} {plural} are drawn.",
+            curves.len()
+        ));
+    }
+    usable
+}
+
 fn notes_html(notes: &[String]) -> String {
     notes.iter().map(|n| note(n)).collect()
 }
@@ -33,17 +60,13 @@ fn notes_html(notes: &[String]) -> String {
 /// ROC curves of the best candidates on one chart.
 pub fn roc(ids: &Ids, curves: &[RocCurve]) -> String {
     let mut notes = vec![];
-    let usable: Vec<&RocCurve> = curves
-        .iter()
-        .filter(|c| check_lengths("ROC curve", &c.name, c.fpr.len(), c.tpr.len(), &mut notes))
-        .take(MAX_SERIES)
-        .collect();
-    if curves.len() > MAX_SERIES {
-        notes.push(format!(
-            "Only the first {MAX_SERIES} of {} ROC curves are drawn.",
-            curves.len()
-        ));
-    }
+    let usable = drawable(
+        curves,
+        "ROC curve",
+        "ROC curves",
+        |c: &RocCurve| (&c.name, c.fpr.len(), c.tpr.len()),
+        &mut notes,
+    );
     if usable.is_empty() {
         return notes_html(&notes);
     }
@@ -85,25 +108,13 @@ pub fn roc(ids: &Ids, curves: &[RocCurve]) -> String {
 /// Precision–recall curves (step functions, as average precision integrates them).
 pub fn pr(ids: &Ids, curves: &[PrCurve]) -> String {
     let mut notes = vec![];
-    let usable: Vec<&PrCurve> = curves
-        .iter()
-        .filter(|c| {
-            check_lengths(
-                "Precision–recall curve",
-                &c.name,
-                c.recall.len(),
-                c.precision.len(),
-                &mut notes,
-            )
-        })
-        .take(MAX_SERIES)
-        .collect();
-    if curves.len() > MAX_SERIES {
-        notes.push(format!(
-            "Only the first {MAX_SERIES} of {} precision–recall curves are drawn.",
-            curves.len()
-        ));
-    }
+    let usable = drawable(
+        curves,
+        "Precision–recall curve",
+        "precision–recall curves",
+        |c: &PrCurve| (&c.name, c.recall.len(), c.precision.len()),
+        &mut notes,
+    );
     if usable.is_empty() {
         return notes_html(&notes);
     }
@@ -493,25 +504,13 @@ fn ordinal(n: usize) -> &'static str {
 /// Reliability diagram over a histogram of predicted probabilities.
 pub fn calibration(ids: &Ids, curves: &[CalibrationCurve]) -> String {
     let mut notes = vec![];
-    let usable: Vec<&CalibrationCurve> = curves
-        .iter()
-        .filter(|c| {
-            check_lengths(
-                "Calibration curve",
-                &c.name,
-                c.prob_pred.len(),
-                c.prob_true.len(),
-                &mut notes,
-            )
-        })
-        .take(MAX_SERIES)
-        .collect();
-    if curves.len() > MAX_SERIES {
-        notes.push(format!(
-            "Only the first {MAX_SERIES} of {} calibration curves are drawn.",
-            curves.len()
-        ));
-    }
+    let usable = drawable(
+        curves,
+        "Calibration curve",
+        "calibration curves",
+        |c: &CalibrationCurve| (&c.name, c.prob_pred.len(), c.prob_true.len()),
+        &mut notes,
+    );
     if usable.is_empty() {
         return notes_html(&notes);
     }
