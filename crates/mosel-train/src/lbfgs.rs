@@ -124,51 +124,24 @@ where
             stop: LbfgsStop::GradientTolerance,
         };
     }
-    let mut s_hist = vec![0.0; m * n];
-    let mut y_hist = vec![0.0; m * n];
-    let mut rho = vec![0.0; m];
-    let mut alpha = vec![0.0; m];
-    let mut len = 0usize; // pairs stored
-    let mut head = 0usize; // slot of the next pair
+    let mut memory = Memory::new(m, n);
     let mut d = vec![0.0; n];
     let mut xt = vec![0.0; n];
     let mut gt = vec![0.0; n];
     let mut stop = LbfgsStop::MaxIter;
     let mut iters = 0;
     for _ in 0..opts.max_iter {
-        // Two-loop recursion: d = -H g.
-        d.copy_from_slice(&g);
-        for j in 0..len {
-            let i = (head + m - 1 - j) % m;
-            let s = &s_hist[i * n..(i + 1) * n];
-            let y = &y_hist[i * n..(i + 1) * n];
-            alpha[i] = rho[i] * dot(s, &d);
-            axpy(-alpha[i], y, &mut d);
-        }
-        if len > 0 {
-            let i = (head + m - 1) % m;
-            let y = &y_hist[i * n..(i + 1) * n];
-            let gamma = 1.0 / (rho[i] * dot(y, y));
-            d.iter_mut().for_each(|v| *v *= gamma);
-        }
-        for j in (0..len).rev() {
-            let i = (head + m - 1 - j) % m;
-            let s = &s_hist[i * n..(i + 1) * n];
-            let y = &y_hist[i * n..(i + 1) * n];
-            let beta = rho[i] * dot(y, &d);
-            axpy(alpha[i] - beta, s, &mut d);
-        }
+        memory.apply(&g, &mut d);
         d.iter_mut().for_each(|v| *v = -*v);
         let mut gtd = dot(&g, &d);
         if gtd >= 0.0 || !gtd.is_finite() {
-            len = 0;
-            head = 0;
+            memory.clear();
             for (di, gi) in d.iter_mut().zip(&g) {
                 *di = -gi;
             }
             gtd = -dot(&g, &g);
         }
-        let t0 = if len == 0 {
+        let t0 = if memory.is_empty() {
             (1.0 / g.iter().map(|v| v.abs()).sum::<f64>()).min(1.0)
         } else {
             1.0
@@ -199,23 +172,7 @@ where
             break;
         }
         iters += 1;
-        // Update the memory.
-        let slot = head;
-        let mut sy = 0.0;
-        let mut yy = 0.0;
-        for i in 0..n {
-            let s = xt[i] - x[i];
-            let y = gt[i] - g[i];
-            s_hist[slot * n + i] = s;
-            y_hist[slot * n + i] = y;
-            sy += s * y;
-            yy += y * y;
-        }
-        if sy > 1e-10 && yy > 0.0 {
-            rho[slot] = 1.0 / sy;
-            head = (head + 1) % m;
-            len = (len + 1).min(m);
-        }
+        memory.push(&xt, x, &gt, &g);
         let f_old = fx;
         x.copy_from_slice(&xt);
         g.copy_from_slice(&gt);
@@ -343,6 +300,91 @@ where
     }
 }
 
+/// The last `m` correction pairs `(s, y) = (x_{k+1} - x_k, g_{k+1} - g_k)` of L-BFGS and
+/// OWL-QN, in a ring, and the two-loop recursion that applies the inverse-Hessian
+/// approximation they define (Nocedal & Wright, algorithm 7.4).
+struct Memory {
+    m: usize,
+    n: usize,
+    /// Pair `i` at `s[i * n..(i + 1) * n]` (and the same in `y`).
+    s: Vec<f64>,
+    y: Vec<f64>,
+    rho: Vec<f64>,
+    alpha: Vec<f64>,
+    /// Pairs stored.
+    len: usize,
+    /// Slot of the next pair.
+    head: usize,
+}
+
+impl Memory {
+    fn new(m: usize, n: usize) -> Self {
+        Self {
+            m,
+            n,
+            s: vec![0.0; m * n],
+            y: vec![0.0; m * n],
+            rho: vec![0.0; m],
+            alpha: vec![0.0; m],
+            len: 0,
+            head: 0,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets every pair.
+    fn clear(&mut self) {
+        self.len = 0;
+        self.head = 0;
+    }
+
+    /// `d = H g` by the two-loop recursion, `H` scaled by `s·y / y·y` of the newest pair
+    /// (`d = g` without pairs).
+    fn apply(&mut self, g: &[f64], d: &mut [f64]) {
+        let (m, n) = (self.m, self.n);
+        d.copy_from_slice(g);
+        for j in 0..self.len {
+            let i = (self.head + m - 1 - j) % m;
+            self.alpha[i] = self.rho[i] * dot(&self.s[i * n..(i + 1) * n], d);
+            axpy(-self.alpha[i], &self.y[i * n..(i + 1) * n], d);
+        }
+        if self.len > 0 {
+            let i = (self.head + m - 1) % m;
+            let y = &self.y[i * n..(i + 1) * n];
+            let gamma = 1.0 / (self.rho[i] * dot(y, y));
+            d.iter_mut().for_each(|v| *v *= gamma);
+        }
+        for j in (0..self.len).rev() {
+            let i = (self.head + m - 1 - j) % m;
+            let beta = self.rho[i] * dot(&self.y[i * n..(i + 1) * n], d);
+            axpy(self.alpha[i] - beta, &self.s[i * n..(i + 1) * n], d);
+        }
+    }
+
+    /// Stores the pair of a step from `(x, g)` to `(x_new, g_new)`, keeping it only when its
+    /// curvature `s·y` is safely positive.
+    fn push(&mut self, x_new: &[f64], x: &[f64], g_new: &[f64], g: &[f64]) {
+        let (n, slot) = (self.n, self.head);
+        let (mut sy, mut yy) = (0.0, 0.0);
+        for i in 0..n {
+            let s = x_new[i] - x[i];
+            let y = g_new[i] - g[i];
+            self.s[slot * n + i] = s;
+            self.y[slot * n + i] = y;
+            sy += s * y;
+            yy += y * y;
+        }
+        if sy > 1e-10 && yy > 0.0 {
+            self.rho[slot] = 1.0 / sy;
+            self.head = (self.head + 1) % self.m;
+            self.len = (self.len + 1).min(self.m);
+        }
+    }
+}
+
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -428,11 +470,7 @@ where
             stop: LbfgsStop::GradientTolerance,
         };
     }
-    let mut s_hist = vec![0.0; m * n];
-    let mut y_hist = vec![0.0; m * n];
-    let mut rho = vec![0.0; m];
-    let mut alpha = vec![0.0; m];
-    let (mut len, mut head) = (0usize, 0usize);
+    let mut memory = Memory::new(m, n);
     let mut d = vec![0.0; n];
     let mut xt = vec![0.0; n];
     let mut gt = vec![0.0; n];
@@ -440,23 +478,7 @@ where
     let mut stop = LbfgsStop::MaxIter;
     let mut iters = 0;
     for _ in 0..opts.max_iter {
-        d.copy_from_slice(&pg);
-        for j in 0..len {
-            let i = (head + m - 1 - j) % m;
-            alpha[i] = rho[i] * dot(&s_hist[i * n..(i + 1) * n], &d);
-            axpy(-alpha[i], &y_hist[i * n..(i + 1) * n], &mut d);
-        }
-        if len > 0 {
-            let i = (head + m - 1) % m;
-            let y = &y_hist[i * n..(i + 1) * n];
-            let gamma = 1.0 / (rho[i] * dot(y, y));
-            d.iter_mut().for_each(|v| *v *= gamma);
-        }
-        for j in (0..len).rev() {
-            let i = (head + m - 1 - j) % m;
-            let beta = rho[i] * dot(&y_hist[i * n..(i + 1) * n], &d);
-            axpy(alpha[i] - beta, &s_hist[i * n..(i + 1) * n], &mut d);
-        }
+        memory.apply(&pg, &mut d);
         // d = -H pg; on penalised coordinates kept only where it agrees in sign with -pg
         // (unpenalised ones, e.g. intercepts, are left as L-BFGS gives them).
         for i in 0..n {
@@ -466,8 +488,7 @@ where
             }
         }
         if dot(&d, &pg) >= 0.0 {
-            len = 0;
-            head = 0;
+            memory.clear();
             for i in 0..n {
                 d[i] = -pg[i];
             }
@@ -479,7 +500,7 @@ where
                 -pg[i].signum() * (pg[i] != 0.0) as i32 as f64
             };
         }
-        let mut t = if len == 0 {
+        let mut t = if memory.is_empty() {
             (1.0 / pg.iter().map(|v| v.abs()).sum::<f64>()).min(1.0)
         } else {
             1.0
@@ -512,21 +533,7 @@ where
             break;
         }
         iters += 1;
-        let slot = head;
-        let (mut sy, mut yy) = (0.0, 0.0);
-        for i in 0..n {
-            let s = xt[i] - x[i];
-            let y = gt[i] - g[i];
-            s_hist[slot * n + i] = s;
-            y_hist[slot * n + i] = y;
-            sy += s * y;
-            yy += y * y;
-        }
-        if sy > 1e-10 && yy > 0.0 {
-            rho[slot] = 1.0 / sy;
-            head = (head + 1) % m;
-            len = (len + 1).min(m);
-        }
+        memory.push(&xt, x, &gt, &g);
         let f_old = fx;
         x.copy_from_slice(&xt);
         g.copy_from_slice(&gt);
