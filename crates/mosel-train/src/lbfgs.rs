@@ -365,19 +365,22 @@ impl Memory {
     }
 
     /// Stores the pair of a step from `(x, g)` to `(x_new, g_new)`, keeping it only when its
-    /// curvature `s·y` is safely positive.
+    /// curvature `s·y` is safely positive. A rejected pair leaves the memory as it was (with
+    /// the ring full, the next slot holds the oldest pair, which must stay whole).
     fn push(&mut self, x_new: &[f64], x: &[f64], g_new: &[f64], g: &[f64]) {
         let (n, slot) = (self.n, self.head);
         let (mut sy, mut yy) = (0.0, 0.0);
         for i in 0..n {
             let s = x_new[i] - x[i];
             let y = g_new[i] - g[i];
-            self.s[slot * n + i] = s;
-            self.y[slot * n + i] = y;
             sy += s * y;
             yy += y * y;
         }
         if sy > 1e-10 && yy > 0.0 {
+            for i in 0..n {
+                self.s[slot * n + i] = x_new[i] - x[i];
+                self.y[slot * n + i] = g_new[i] - g[i];
+            }
             self.rho[slot] = 1.0 / sy;
             self.head = (self.head + 1) % self.m;
             self.len = (self.len + 1).min(self.m);
@@ -572,5 +575,28 @@ fn converged(grad: &[f64], f_old: f64, fx: f64, opts: &LbfgsOptions) -> Option<L
         Some(LbfgsStop::LossTolerance)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pair with non-positive curvature is dropped without touching the stored ones, also
+    /// when the ring is full and the next slot holds the oldest pair.
+    #[test]
+    fn a_rejected_pair_leaves_a_full_memory_unchanged() {
+        let mut mem = Memory::new(2, 2);
+        mem.push(&[1.0, 0.0], &[0.0, 0.0], &[2.0, 0.5], &[0.0, 0.0]);
+        mem.push(&[1.0, 1.0], &[1.0, 0.0], &[2.5, 3.0], &[2.0, 0.5]);
+        let g = [0.3, -0.7];
+        let mut before = [0.0; 2];
+        mem.apply(&g, &mut before);
+        // s = (1, 0), y = (-1, 0): s·y < 0
+        mem.push(&[2.0, 1.0], &[1.0, 1.0], &[1.5, 3.0], &[2.5, 3.0]);
+        let mut after = [0.0; 2];
+        mem.apply(&g, &mut after);
+        assert_eq!(before, after);
+        assert_eq!(mem.len, 2);
     }
 }
