@@ -1209,39 +1209,41 @@ struct Pool {
 
 impl Pool {
     fn f64s(&mut self) -> Vec<f64> {
-        let mut v = self.f.pop().unwrap_or_default();
-        v.clear();
-        v
+        take(&mut self.f)
     }
 
     fn put(&mut self, v: Vec<f64>) {
-        if self.f.len() < 64 && v.capacity() > 0 {
-            self.f.push(v);
-        }
+        give(&mut self.f, v, 64);
     }
 
     fn u32s(&mut self) -> Vec<u32> {
-        let mut v = self.u.pop().unwrap_or_default();
-        v.clear();
-        v
+        take(&mut self.u)
     }
 
     fn put_u32s(&mut self, v: Vec<u32>) {
-        if self.u.len() < 16 && v.capacity() > 0 {
-            self.u.push(v);
-        }
+        give(&mut self.u, v, 16);
     }
 
     fn usizes(&mut self) -> Vec<usize> {
-        let mut v = self.z.pop().unwrap_or_default();
-        v.clear();
-        v
+        take(&mut self.z)
     }
 
     fn put_usizes(&mut self, v: Vec<usize>) {
-        if self.z.len() < 16 && v.capacity() > 0 {
-            self.z.push(v);
-        }
+        give(&mut self.z, v, 16);
+    }
+}
+
+/// An empty buffer from `stack` (a new one when it has none).
+fn take<T>(stack: &mut Vec<Vec<T>>) -> Vec<T> {
+    let mut v = stack.pop().unwrap_or_default();
+    v.clear();
+    v
+}
+
+/// Returns `v` to `stack`, which keeps at most `max` buffers.
+fn give<T>(stack: &mut Vec<Vec<T>>, v: Vec<T>, max: usize) {
+    if stack.len() < max && v.capacity() > 0 {
+        stack.push(v);
     }
 }
 
