@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use mosel_data::{Impute, PipelineOptions, Task, UnknownCategory};
 use mosel_train::{
-    Activation, EarlyStopping, Loss, ModelKind, OptimizerSpec, Schedule, TrainConfig,
+    Activation, EarlyStopping, Learner, Loss, Model, ModelKind, OptimizerSpec, Schedule,
+    TrainConfig,
 };
 
 use crate::error::{Result, SelectError};
@@ -90,6 +91,18 @@ impl Candidate {
             parts.push("unscaled".into());
         }
         parts.join(" ")
+    }
+
+    /// An unfitted learner for a fit on `n_train` rows seeded with `seed`: the one way the
+    /// cross-validation engine, tuning and refits build a candidate's model.
+    pub fn learner(&self, n_train: usize, seed: u64) -> Result<Box<dyn Learner>> {
+        Ok(Box::new(Model::new(self.config_for(n_train, seed))?))
+    }
+
+    /// True when a regression fit trains on the standardised target (its losses are then in
+    /// standardised units).
+    pub fn standardizes_target(&self) -> bool {
+        self.config.standardize_target
     }
 
     /// True when the candidate holds out part of its training rows for early stopping.

@@ -12,11 +12,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use mosel_data::{Matrix, Pipeline, PipelineOptions, Problem, Table, Target, Task};
-use mosel_train::{FitOptions, History, Learner, Model, Predictions};
+use mosel_train::{FitOptions, History, Predictions};
 
 use crate::candidate::Candidate;
 use crate::error::{Result, SelectError};
 use crate::metric::Metric;
+pub use crate::refit::{Refit, refit};
 use crate::split::{Classes, Fold, SplitData, Splitter, check_time_order, group_codes};
 
 /// Which fits keep their per-epoch history.
@@ -220,7 +221,12 @@ pub struct TrainingCurve {
 }
 
 impl TrainingCurve {
-    fn from_history(h: &History, fold: Option<usize>, validation: &str, std_y: bool) -> Self {
+    pub(crate) fn from_history(
+        h: &History,
+        fold: Option<usize>,
+        validation: &str,
+        std_y: bool,
+    ) -> Self {
         Self {
             fold,
             validation: validation.into(),
@@ -668,13 +674,12 @@ fn fit_one(cand: &Candidate, f: usize, fd: &FoldData, options: &CvOptions) -> Ta
         HistoryPolicy::AllFolds => true,
     };
     let use_test_as_val = record && !cand.early_stopping();
-    let cfg = cand.config_for(fd.x_train.n_rows, fold_seed(options.seed, f));
     let fail = |e: String| TaskResult {
         outcome: Err(e),
         test_pred: None,
         curve: None,
     };
-    let mut model = match Model::new(cfg) {
+    let mut model = match cand.learner(fd.x_train.n_rows, fold_seed(options.seed, f)) {
         Ok(m) => m,
         Err(e) => return fail(e.to_string()),
     };
@@ -745,7 +750,7 @@ fn fit_one(cand: &Candidate, f: usize, fd: &FoldData, options: &CvOptions) -> Ta
             } else {
                 "early_stopping_split"
             },
-            standardized(&cand.config, &fd.y_train),
+            standardized(cand, &fd.y_train),
         )
     });
     TaskResult {
@@ -765,110 +770,6 @@ fn fit_one(cand: &Candidate, f: usize, fd: &FoldData, options: &CvOptions) -> Ta
 
 /// True when the model trains on a standardised regression target (its losses are then in
 /// standardised units).
-fn standardized(cfg: &mosel_train::TrainConfig, y: &Target) -> bool {
-    cfg.standardize_target && matches!(y, Target::Values(_))
-}
-
-/// A model refitted on all rows with its pipeline.
-pub struct Refit {
-    /// The preprocessing pipeline fitted on all rows.
-    pub pipeline: Pipeline,
-    /// The fitted model.
-    pub model: Model,
-    /// The fit's history.
-    pub curve: TrainingCurve,
-    /// The raw history (for the model file's summary).
-    pub history: History,
-    /// Seconds spent fitting.
-    pub fit_seconds: f64,
-    /// Scores on the training rows (all rows), one per metric.
-    pub train_scores: Vec<f64>,
-}
-
-/// Fits `candidate` on `rows` of the problem (all rows when `None`), with its pipeline
-/// fitted on the same rows.
-pub fn refit(
-    problem: &Problem,
-    rows: Option<&[usize]>,
-    candidate: &Candidate,
-    metrics: &[Metric],
-    seed: u64,
-) -> Result<Refit> {
-    let all: Vec<usize>;
-    let rows = match rows {
-        Some(r) => r,
-        None => {
-            all = (0..problem.target.len()).collect();
-            &all
-        }
-    };
-    let pipeline = Pipeline::fit(&problem.features, Some(rows), &candidate.preprocessing)?;
-    let x = pipeline.transform(&problem.features, Some(rows))?;
-    let y = problem.target.select_rows(rows);
-    let mut model = Model::new(candidate.config_for(rows.len(), fold_seed(seed, usize::MAX)))?;
-    let t0 = Instant::now();
-    let history = model.fit(
-        &x,
-        &y,
-        FitOptions {
-            validation: None,
-            feature_names: Some(pipeline.feature_names()),
-            on_epoch: None,
-        },
-    )?;
-    let fit_seconds = t0.elapsed().as_secs_f64();
-    let pred = model.predict(&x)?;
-    let train_scores = metrics
-        .iter()
-        .map(|m| m.score(&y, &pred))
-        .collect::<Result<Vec<_>>>()?;
-    let validation = if candidate.early_stopping() {
-        "early_stopping_split"
-    } else {
-        "none"
-    };
-    Ok(Refit {
-        curve: TrainingCurve::from_history(
-            &history,
-            None,
-            validation,
-            standardized(&candidate.config, &y),
-        ),
-        pipeline,
-        model,
-        history,
-        fit_seconds,
-        train_scores,
-    })
-}
-
-impl Refit {
-    /// Predicts `rows` of `problem` (transformed by the refit's pipeline), in the target's
-    /// units.
-    pub fn predict(&self, problem: &Problem, rows: &[usize]) -> Result<Predictions> {
-        let x = self.pipeline.transform(&problem.features, Some(rows))?;
-        Ok(self.model.predict(&x)?)
-    }
-
-    /// Saves the model with its pipeline as a model file (`mosel predict` reads it).
-    pub fn save(&self, path: &std::path::Path, target: &str, n_train: usize) -> Result<()> {
-        let pipeline = serde_json::to_value(&self.pipeline).map_err(|e| SelectError::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e),
-        })?;
-        let info = mosel_train::SaveInfo {
-            target: Some(target.to_string()),
-            pipeline: Some(pipeline),
-            summary: mosel_train::TrainSummary::from_history(&self.history, n_train),
-        };
-        mosel_train::file::save(path, &self.model, &info)?;
-        Ok(())
-    }
-
-    /// Scores `rows` of `problem` with each metric.
-    pub fn score(&self, problem: &Problem, rows: &[usize], metrics: &[Metric]) -> Result<Vec<f64>> {
-        let pred = self.predict(problem, rows)?;
-        let y = problem.target.select_rows(rows);
-        metrics.iter().map(|m| m.score(&y, &pred)).collect()
-    }
+pub(crate) fn standardized(cand: &Candidate, y: &Target) -> bool {
+    cand.standardizes_target() && matches!(y, Target::Values(_))
 }

@@ -43,8 +43,10 @@ pub mod error;
 pub mod leaderboard;
 pub mod metric;
 mod nan;
+pub mod refit;
 pub mod results;
 pub mod select;
+pub mod space;
 pub mod split;
 pub mod tuning;
 
