@@ -1,18 +1,20 @@
-//! Model files: the weights as safetensors tensors plus a JSON header (model type,
-//! hyperparameters, fitted preprocessing pipeline, class labels, feature names, training
-//! summary, mosel version) in the safetensors metadata, sealed by a SHA-256 checksum.
+//! Model files: the fitted arrays as safetensors tensors plus a JSON header (model type,
+//! hyperparameters, fitted state, preprocessing pipeline, class labels, feature names,
+//! training summary, mosel version) in the safetensors metadata, sealed by a SHA-256
+//! checksum. Any model family writes one through [`Learner::save`](crate::Learner::save);
+//! the family named by the header's `model_type` reads it back.
 //!
-//! Layout: a standard safetensors file whose tensors are `layer<l>.weight` (F64,
-//! `[in, out]`) and `layer<l>.bias` (F64, `[out]`), and whose `__metadata__` holds
+//! Layout: a standard safetensors file of F64 tensors (for linear models and MLPs
+//! `layer<l>.weight` `[in, out]` and `layer<l>.bias` `[out]`), whose `__metadata__` holds
 //! `format = "mosel-model"`, `format_version`, `header` (the JSON [`ModelHeader`]) and
 //! `checksum = "sha256:<hex>"` over the header bytes followed by every tensor's bytes in
-//! layer order. [`load`] refuses truncated files, altered bytes, other files and newer
+//! name order (format 1, linear models and MLPs only: layer order; still read). [`load`] refuses truncated files, altered bytes, other files and newer
 //! format versions with [`TrainError::CorruptFile`] / [`TrainError::IncompatibleFile`].
 
-use crate::config::{Activation, TrainConfig};
+use crate::config::Activation;
 use crate::error::{Result, TrainError};
 use crate::loss::Loss;
-use crate::model::{Fitted, History, HistoryMetric, Model, StopReason};
+use crate::model::{History, HistoryMetric, Learner, StopReason};
 use mosel_data::Task;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
@@ -23,7 +25,7 @@ use std::path::Path;
 /// Value of the `format` metadata key.
 pub const FORMAT: &str = "mosel-model";
 /// Version of the file layout written by this build; files of a newer version are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What training did, for the file header and reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,16 +82,14 @@ pub struct ModelHeader {
     pub mosel_version: String,
     /// File layout version.
     pub format_version: u32,
-    /// `linear`, `logistic`, `softmax` or `mlp`.
+    /// The model's registry name (`linear`, `logistic`, `softmax`, `mlp`, `knn`, ...): the
+    /// model family that reads the file back.
     pub model_type: String,
-    /// The full training configuration (hyperparameters).
-    pub config: TrainConfig,
-    /// Layer sizes `[n_features, hidden..., n_outputs]`.
-    pub sizes: Vec<usize>,
-    /// Hidden activation.
-    pub activation: Activation,
-    /// The loss trained with.
-    pub loss: Loss,
+    /// The hyperparameters, as the model family writes them.
+    pub params: serde_json::Value,
+    /// Fitted state other than the tensors (e.g. layer sizes), as the model family writes it.
+    #[serde(default)]
+    pub state: serde_json::Value,
     /// The task.
     pub task: Task,
     /// Class labels, `labels[c]` for output / probability column `c`.
@@ -104,6 +104,75 @@ pub struct ModelHeader {
     pub summary: Option<TrainSummary>,
 }
 
+/// The header of format 1, which only held linear models and MLPs.
+#[derive(Deserialize)]
+struct HeaderV1 {
+    mosel_version: String,
+    model_type: String,
+    config: serde_json::Value,
+    sizes: Vec<usize>,
+    activation: Activation,
+    loss: Loss,
+    task: Task,
+    labels: Vec<String>,
+    feature_names: Option<Vec<String>>,
+    target: Option<String>,
+    pipeline: Option<serde_json::Value>,
+    summary: Option<TrainSummary>,
+}
+
+impl From<HeaderV1> for ModelHeader {
+    fn from(h: HeaderV1) -> Self {
+        Self {
+            mosel_version: h.mosel_version,
+            format_version: 1,
+            model_type: h.model_type,
+            params: h.config,
+            state: serde_json::json!({
+                "sizes": h.sizes,
+                "activation": h.activation,
+                "loss": h.loss,
+            }),
+            task: h.task,
+            labels: h.labels,
+            feature_names: h.feature_names,
+            target: h.target,
+            pipeline: h.pipeline,
+            summary: h.summary,
+        }
+    }
+}
+
+/// A named array of `f64` with its shape (row-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    /// Its name in the file, e.g. `layer0.weight`.
+    pub name: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, row-major; `shape.iter().product()` of them.
+    pub data: Vec<f64>,
+}
+
+/// What a fitted learner stores in a model file ([`crate::Learner::save`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedModel {
+    /// The model's registry name.
+    pub model_type: String,
+    /// Its hyperparameters.
+    pub params: serde_json::Value,
+    /// Fitted state other than the tensors.
+    pub state: serde_json::Value,
+    /// The task it was fitted for.
+    pub task: Task,
+    /// Class labels (classification).
+    pub labels: Vec<String>,
+    /// Feature names, when given at fit time.
+    pub feature_names: Option<Vec<String>>,
+    /// The fitted arrays.
+    pub tensors: Vec<Tensor>,
+}
+
 /// Extra information stored with a model.
 #[derive(Debug, Clone, Default)]
 pub struct SaveInfo {
@@ -115,13 +184,54 @@ pub struct SaveInfo {
     pub summary: Option<TrainSummary>,
 }
 
-/// A loaded model file.
+/// A loaded, checked model file: its header and tensors. The model family named by
+/// `header.model_type` turns it back into a learner (for linear models and MLPs:
+/// [`Model::from_file`]).
 #[derive(Debug, Clone)]
 pub struct ModelFile {
     /// The header.
     pub header: ModelHeader,
-    /// The model, ready to predict.
-    pub model: Model,
+    /// The tensors, by name.
+    pub tensors: Vec<Tensor>,
+}
+
+impl ModelFile {
+    /// The tensor `name`, checked to have `shape`; a missing or misshapen tensor is an
+    /// [`TrainError::IncompatibleFile`] error.
+    pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<&[f64]> {
+        let t = self
+            .tensors
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| TrainError::IncompatibleFile(format!("no tensor {name}")))?;
+        if t.shape != shape {
+            return Err(TrainError::IncompatibleFile(format!(
+                "tensor {name} has shape {:?}, expected {shape:?}",
+                t.shape
+            )));
+        }
+        Ok(&t.data)
+    }
+
+    /// The header's `state` as the family's type.
+    pub fn state<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.header.state.clone()).map_err(|e| {
+            TrainError::IncompatibleFile(format!(
+                "the {} model's state is unreadable: {e}",
+                self.header.model_type
+            ))
+        })
+    }
+
+    /// The header's `params` as the family's type.
+    pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.header.params.clone()).map_err(|e| {
+            TrainError::IncompatibleFile(format!(
+                "the {} model's hyperparameters are unreadable: {e}",
+                self.header.model_type
+            ))
+        })
+    }
 }
 
 fn f64_bytes(v: &[f64]) -> Vec<u8> {
@@ -129,43 +239,30 @@ fn f64_bytes(v: &[f64]) -> Vec<u8> {
 }
 
 /// Serialises a fitted model to bytes.
-pub fn to_bytes(model: &Model, info: &SaveInfo) -> Result<Vec<u8>> {
-    let f = model.fitted().ok_or(TrainError::NotFitted)?;
+pub fn to_bytes(model: &dyn Learner, info: &SaveInfo) -> Result<Vec<u8>> {
+    let saved = model.save()?;
     let header = ModelHeader {
         mosel_version: env!("CARGO_PKG_VERSION").to_string(),
         format_version: FORMAT_VERSION,
-        model_type: model_config(model).model.name().to_string(),
-        config: model_config(model).clone(),
-        sizes: f.sizes.clone(),
-        activation: f.activation,
-        loss: f.loss,
-        task: f.task,
-        labels: f.labels.clone(),
-        feature_names: f.feature_names.clone(),
+        model_type: saved.model_type,
+        params: saved.params,
+        state: saved.state,
+        task: saved.task,
+        labels: saved.labels,
+        feature_names: saved.feature_names,
         target: info.target.clone(),
         pipeline: info.pipeline.clone(),
         summary: info.summary.clone(),
     };
     let header_json = serde_json::to_string(&header)
         .map_err(|e| TrainError::Config(format!("cannot serialise the model header: {e}")))?;
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    let mut off = 0;
-    for l in 0..f.sizes.len() - 1 {
-        let (i, o) = (f.sizes[l], f.sizes[l + 1]);
-        tensors.push((
-            format!("layer{l}.weight"),
-            vec![i, o],
-            f64_bytes(&f.params[off..off + i * o]),
-        ));
-        off += i * o;
-        tensors.push((
-            format!("layer{l}.bias"),
-            vec![o],
-            f64_bytes(&f.params[off..off + o]),
-        ));
-        off += o;
+    let mut tensors = saved.tensors;
+    tensors.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(w) = tensors.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(TrainError::Config(format!("two tensors named {}", w[0].name)));
     }
-    let checksum = checksum(&header_json, tensors.iter().map(|t| &t.2[..]));
+    let bytes: Vec<Vec<u8>> = tensors.iter().map(|t| f64_bytes(&t.data)).collect();
+    let checksum = checksum(&header_json, bytes.iter().map(Vec::as_slice));
     let mut meta = HashMap::new();
     meta.insert("format".to_string(), FORMAT.to_string());
     meta.insert("format_version".to_string(), FORMAT_VERSION.to_string());
@@ -173,16 +270,12 @@ pub fn to_bytes(model: &Model, info: &SaveInfo) -> Result<Vec<u8>> {
     meta.insert("checksum".to_string(), checksum);
     let views = tensors
         .iter()
-        .map(|(n, s, b)| Ok((n.clone(), TensorView::new(Dtype::F64, s.clone(), b)?)))
+        .zip(&bytes)
+        .map(|(t, b)| Ok((t.name.clone(), TensorView::new(Dtype::F64, t.shape.clone(), b)?)))
         .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
         .map_err(|e| TrainError::Config(format!("cannot build tensors: {e}")))?;
     safetensors::serialize(views, Some(meta))
         .map_err(|e| TrainError::Config(format!("cannot serialise: {e}")))
-}
-
-fn model_config(m: &Model) -> &TrainConfig {
-    use crate::model::Learner;
-    m.config()
 }
 
 fn checksum<'a>(header: &str, tensors: impl Iterator<Item = &'a [u8]>) -> String {
@@ -197,7 +290,7 @@ fn checksum<'a>(header: &str, tensors: impl Iterator<Item = &'a [u8]>) -> String
 }
 
 /// Writes a fitted model to `path` (atomically: a temporary file renamed into place).
-pub fn save(path: &Path, model: &Model, info: &SaveInfo) -> Result<()> {
+pub fn save(path: &Path, model: &dyn Learner, info: &SaveInfo) -> Result<()> {
     let bytes = to_bytes(model, info)?;
     let io = |e| TrainError::Io {
         path: path.display().to_string(),
@@ -217,7 +310,8 @@ pub fn load(path: &Path) -> Result<ModelFile> {
     from_bytes(&bytes)
 }
 
-/// Parses and checks model-file bytes.
+/// Parses and checks model-file bytes: the format, the version, the checksum over the header
+/// and every tensor, and that every tensor is F64 with as many values as its shape says.
 pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile> {
     let corrupt = |m: String| TrainError::CorruptFile(m);
     if bytes.len() < 8 {
@@ -258,9 +352,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile> {
     let stored = md
         .get("checksum")
         .ok_or_else(|| corrupt("missing checksum".into()))?;
-    // Tensors in layer order, as written.
+    // Tensors in the order the checksum covers: layer order in format 1, by name since.
     let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
-    names.sort_by_key(|n| tensor_order(n));
+    if version == 1 {
+        names.sort_by_key(|n| tensor_order(n));
+    } else {
+        names.sort();
+    }
     let views = names
         .iter()
         .map(|n| {
@@ -274,51 +372,37 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile> {
             "checksum mismatch: the file was altered or damaged".into(),
         ));
     }
-    let header: ModelHeader = serde_json::from_str(header_json)
-        .map_err(|e| TrainError::IncompatibleFile(format!("cannot read the header: {e}")))?;
-    let nl = header.sizes.len().saturating_sub(1);
-    if nl == 0 || views.len() != 2 * nl {
-        return Err(TrainError::IncompatibleFile(format!(
-            "{} tensors for layer sizes {:?}",
-            views.len(),
-            header.sizes
-        )));
-    }
-    let mut params = Vec::new();
-    for l in 0..nl {
-        for (suffix, shape) in [
-            ("weight", vec![header.sizes[l], header.sizes[l + 1]]),
-            ("bias", vec![header.sizes[l + 1]]),
-        ] {
-            let name = format!("layer{l}.{suffix}");
-            let v = st
-                .tensor(&name)
-                .map_err(|e| corrupt(format!("tensor {name}: {e}")))?;
-            if v.dtype() != Dtype::F64 || v.shape() != shape.as_slice() {
-                return Err(TrainError::IncompatibleFile(format!(
-                    "tensor {name} is {:?} {:?}, expected F64 {shape:?}",
-                    v.dtype(),
-                    v.shape()
-                )));
-            }
-            params.extend(
-                v.data()
-                    .chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().unwrap())),
-            );
-        }
-    }
-    let fitted = Fitted {
-        sizes: header.sizes.clone(),
-        activation: header.activation,
-        params,
-        loss: header.loss,
-        task: header.task,
-        labels: header.labels.clone(),
-        feature_names: header.feature_names.clone(),
+    let unreadable =
+        |e: serde_json::Error| TrainError::IncompatibleFile(format!("cannot read the header: {e}"));
+    let header: ModelHeader = if version == 1 {
+        serde_json::from_str::<HeaderV1>(header_json)
+            .map_err(unreadable)?
+            .into()
+    } else {
+        serde_json::from_str(header_json).map_err(unreadable)?
     };
-    let model = Model::from_fitted(header.config.clone(), fitted)?;
-    Ok(ModelFile { header, model })
+    let mut tensors = Vec::with_capacity(views.len());
+    for (name, v) in names.into_iter().zip(&views) {
+        let n: usize = v.shape().iter().product();
+        if v.dtype() != Dtype::F64 || v.data().len() != 8 * n {
+            return Err(TrainError::IncompatibleFile(format!(
+                "tensor {name} is {:?} {:?}, expected F64",
+                v.dtype(),
+                v.shape()
+            )));
+        }
+        let data = v
+            .data()
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("8-byte chunks")))
+            .collect();
+        tensors.push(Tensor {
+            name,
+            shape: v.shape().to_vec(),
+            data,
+        });
+    }
+    Ok(ModelFile { header, tensors })
 }
 
 fn tensor_order(name: &str) -> (usize, u8) {

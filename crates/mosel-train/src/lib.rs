@@ -45,7 +45,7 @@ pub mod optim;
 
 pub use config::{Activation, EarlyStopping, Init, ModelKind, TrainConfig};
 pub use error::{Result, TrainError};
-pub use file::{ModelFile, ModelHeader, SaveInfo, TrainSummary};
+pub use file::{ModelFile, ModelHeader, SaveInfo, SavedModel, Tensor, TrainSummary};
 pub use loss::{Labels, Loss};
 pub use model::{
     Control, EpochRecord, FitOptions, Fitted, History, HistoryMetric, Learner, Model, Predictions,

@@ -3,6 +3,7 @@
 
 use crate::config::{Activation, Init, ModelKind, TrainConfig};
 use crate::error::{Result, TrainError};
+use crate::file::{ModelFile, SavedModel, Tensor};
 use crate::lbfgs::{self, LbfgsOptions, LbfgsStop};
 use crate::loss::{Labels, Loss, sigmoid, softmax_in_place};
 use crate::net::{self, Arch, ChunkStats, GradWork};
@@ -65,6 +66,8 @@ pub enum StopReason {
     /// L-BFGS's line search found no further decrease (converged to the precision of f32
     /// arithmetic).
     NoDecrease,
+    /// Fitted without iterations (in closed form, or by storing the training rows).
+    ClosedForm,
 }
 
 /// The per-epoch history of a fit.
@@ -196,8 +199,9 @@ pub trait Learner: Send {
     fn predict(&self, x: &Matrix) -> Result<Predictions>;
     /// Number of trainable parameters (0 before fitting).
     fn n_params(&self) -> usize;
-    /// The configuration the model was built from.
-    fn config(&self) -> &TrainConfig;
+    /// What a model file stores of the fitted model ([`crate::file::save`]);
+    /// [`TrainError::NotFitted`] before fitting.
+    fn save(&self) -> Result<SavedModel>;
 }
 
 impl TrainConfig {
@@ -805,7 +809,90 @@ impl Learner for Model {
         self.fitted.as_ref().map_or(0, |f| f.params.len())
     }
 
-    fn config(&self) -> &TrainConfig {
+    fn save(&self) -> Result<SavedModel> {
+        let f = self.fitted.as_ref().ok_or(TrainError::NotFitted)?;
+        let params = serde_json::to_value(&self.config)
+            .map_err(|e| TrainError::Config(format!("cannot serialise the configuration: {e}")))?;
+        let state = serde_json::to_value(NetState {
+            sizes: f.sizes.clone(),
+            activation: f.activation,
+            loss: f.loss,
+        })
+        .map_err(|e| TrainError::Config(format!("cannot serialise the model state: {e}")))?;
+        let mut tensors = Vec::with_capacity(2 * (f.sizes.len() - 1));
+        let mut off = 0;
+        for l in 0..f.sizes.len() - 1 {
+            let (i, o) = (f.sizes[l], f.sizes[l + 1]);
+            for (suffix, shape) in [("weight", vec![i, o]), ("bias", vec![o])] {
+                let n: usize = shape.iter().product();
+                tensors.push(Tensor {
+                    name: format!("layer{l}.{suffix}"),
+                    shape,
+                    data: f.params[off..off + n].to_vec(),
+                });
+                off += n;
+            }
+        }
+        Ok(SavedModel {
+            model_type: self.config.model.name().to_string(),
+            params,
+            state,
+            task: f.task,
+            labels: f.labels.clone(),
+            feature_names: f.feature_names.clone(),
+            tensors,
+        })
+    }
+}
+
+/// The fitted state of a linear model or MLP besides its weights, as model files hold it.
+#[derive(Serialize, Deserialize)]
+struct NetState {
+    sizes: Vec<usize>,
+    activation: Activation,
+    loss: Loss,
+}
+
+impl Model {
+    /// The model a file holds (a linear model or MLP written by [`Learner::save`]).
+    pub fn from_file(file: &ModelFile) -> Result<Self> {
+        let config: TrainConfig = file.params()?;
+        let state: NetState = file.state()?;
+        if state.sizes.len() < 2 {
+            return Err(TrainError::IncompatibleFile(format!(
+                "layer sizes {:?}: a model needs at least an input and an output layer",
+                state.sizes
+            )));
+        }
+        let mut params = Vec::new();
+        for l in 0..state.sizes.len() - 1 {
+            let (i, o) = (state.sizes[l], state.sizes[l + 1]);
+            params.extend_from_slice(file.tensor(&format!("layer{l}.weight"), &[i, o])?);
+            params.extend_from_slice(file.tensor(&format!("layer{l}.bias"), &[o])?);
+        }
+        let n_layers = state.sizes.len() - 1;
+        if file.tensors.len() != 2 * n_layers {
+            return Err(TrainError::IncompatibleFile(format!(
+                "{} tensors for layer sizes {:?}",
+                file.tensors.len(),
+                state.sizes
+            )));
+        }
+        let h = &file.header;
+        let fitted = Fitted {
+            sizes: state.sizes,
+            activation: state.activation,
+            params,
+            loss: state.loss,
+            task: h.task,
+            labels: h.labels.clone(),
+            feature_names: h.feature_names.clone(),
+        };
+        Model::from_fitted(config, fitted)
+    }
+
+    /// The configuration the model was built from.
+    pub fn config(&self) -> &TrainConfig {
         &self.config
     }
 }

@@ -553,8 +553,9 @@ fn model_files_roundtrip_and_refuse_damage() {
     };
     let bytes = file::to_bytes(&m, &info).unwrap();
     let back = file::from_bytes(&bytes).unwrap();
-    assert_eq!(back.model.fitted(), m.fitted());
-    assert_eq!(back.model.predict(&x).unwrap(), m.predict(&x).unwrap());
+    let restored = Model::from_file(&back).unwrap();
+    assert_eq!(restored.fitted(), m.fitted());
+    assert_eq!(restored.predict(&x).unwrap(), m.predict(&x).unwrap());
     assert_eq!(back.header.target.as_deref(), Some("class"));
     assert_eq!(back.header.labels, vec!["c0", "c1", "c2"]);
     assert_eq!(back.header.feature_names.as_deref(), Some(&names[..]));
@@ -578,7 +579,7 @@ fn model_files_roundtrip_and_refuse_damage() {
     // A newer format version.
     let e = file::from_bytes(&replace(
         &bytes,
-        br#""format_version":"1""#,
+        br#""format_version":"2""#,
         br#""format_version":"9""#,
     ))
     .unwrap_err();
@@ -593,7 +594,8 @@ fn model_files_roundtrip_and_refuse_damage() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("m.mosel");
     file::save(&path, &m, &info).unwrap();
-    assert_eq!(file::load(&path).unwrap().model.fitted(), m.fitted());
+    let loaded = Model::from_file(&file::load(&path).unwrap()).unwrap();
+    assert_eq!(loaded.fitted(), m.fitted());
     assert!(matches!(
         file::load(&dir.join("missing.mosel")),
         Err(TrainError::Io { .. })
