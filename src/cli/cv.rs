@@ -37,8 +37,8 @@ pub struct Args {
 /// The candidate flags. Each may be repeated; in `mosel select` repeated values make a grid.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CandidateArgs {
-    /// Model: linear, logistic, softmax, mlp or mlp:<w1>,<w2> (default: logistic for
-    /// classes, linear for numbers).
+    /// Model: linear, logistic, softmax, mlp or mlp:<w1>,<w2>, knn, gaussian_nb (default:
+    /// logistic for classes, linear for numbers).
     #[arg(long, value_name = "MODEL", help_heading = "Candidate")]
     pub model: Vec<String>,
     /// MLP hidden layer widths, e.g. 64,32 (implies --model mlp).
@@ -89,6 +89,10 @@ pub struct CandidateArgs {
     /// Missing values: mean, median, mode or reject.
     #[arg(long, value_name = "HOW", help_heading = "Candidate")]
     pub impute: Vec<String>,
+    /// Any other setting of the model's family, e.g. --param n_neighbors=7 (repeatable;
+    /// repeats make a grid in `mosel select`).
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = super::parse_key_value, help_heading = "Candidate")]
+    pub params: Vec<(String, String)>,
     /// Do not standardize numeric features.
     #[arg(long, help_heading = "Candidate")]
     pub no_scale: bool,
@@ -123,6 +127,7 @@ impl CandidateArgs {
         if self.no_scale {
             pairs.push(("scale", "false"));
         }
+        pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(Spec::from_pairs(pairs)?)
     }
 }

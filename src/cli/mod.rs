@@ -47,6 +47,14 @@ fn parse_kind(s: &str) -> Result<(String, ColumnKind), String> {
     Ok((col.to_string(), kind.parse()?))
 }
 
+/// Parses `KEY=VALUE`.
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got '{s}'"))?;
+    Ok((k.trim().to_string(), v.trim().to_string()))
+}
+
 impl DataArgs {
     /// The data source named by `--data` or `--dataset`.
     pub fn source(&self) -> Result<DataSource> {

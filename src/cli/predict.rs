@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use mosel_data::Pipeline;
-use mosel_train::{Learner, Predictions, file};
+use mosel_train::Predictions;
 
 use super::DataArgs;
 
@@ -17,7 +17,7 @@ use super::DataArgs;
     after_help = "Examples:\n  mosel train --dataset iris -o iris.mosel\n  mosel predict --model iris.mosel --dataset iris -o preds.csv\n  mosel eval --predictions preds.csv --truth species"
 )]
 pub struct Args {
-    /// A model file written by `mosel train`.
+    /// A model file written by `mosel train`, `select` or `tune`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]
@@ -29,7 +29,7 @@ pub struct Args {
 
 /// Runs `mosel predict`.
 pub fn run(args: Args) -> Result<()> {
-    let mf = file::load(&args.model)
+    let (mf, model) = mosel_select::family::load(&args.model)
         .with_context(|| format!("loading the model {}", args.model.display()))?;
     let header = &mf.header;
     let pipeline: Pipeline = match &header.pipeline {
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     super::train::check_infinite(&table)?;
     let x = pipeline.transform(&table, None)?;
-    let preds = mf.model.predict(&x).context("predicting")?;
+    let preds = model.predict(&x).context("predicting")?;
     let truth = target.and_then(|t| table.column(t).ok());
     if let (Some(col), Predictions::Classes { labels, .. }) = (truth, &preds) {
         let known: HashSet<&str> = labels.iter().map(String::as_str).collect();

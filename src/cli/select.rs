@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         (Some(file), true) => candidate::from_toml_file(file, task)?,
         (None, false) => spec.build(task)?,
-        (None, true) => default_candidates(task),
+        (None, true) => default_candidates(task, cv.n_rows()),
     };
     dedupe_names(&mut candidates);
     let nested = if args.nested {

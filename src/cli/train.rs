@@ -4,13 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mosel_data::{Pipeline, PipelineOptions, Problem, Target, Task};
+use mosel_data::{Pipeline, Problem, Target, Task};
+use mosel_select::candidate::{Candidate, Spec};
 use mosel_train::file::{self, SaveInfo, TrainSummary};
 use mosel_train::model::split_rows;
-use mosel_train::{
-    Activation, Control, EarlyStopping, EpochRecord, FitOptions, HistoryMetric, Learner, Loss,
-    Model, ModelKind, OptimizerSpec, Schedule, TrainConfig,
-};
+use mosel_train::{Control, EpochRecord, FitOptions, HistoryMetric};
 use serde::Serialize;
 
 use super::{DataArgs, TargetArgs, fmt_num, new_table};
@@ -18,72 +16,74 @@ use super::{DataArgs, TargetArgs, fmt_num, new_table};
 /// Train a model on a table and save it.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  mosel train --dataset iris -o iris.mosel\n  mosel train --data train.csv --target label --model logistic --optimizer adam --lr 0.01 \\\n      --epochs 100 --batch-size 64 --l2 1e-4 --early-stopping 10 -o model.mosel\n  mosel train --dataset digits --model mlp --hidden 64,32 --dropout 0.1 --epochs 50 -o digits.mosel"
+    after_help = "Any model family works: --model linear, logistic, softmax, mlp, knn or gaussian_nb \
+(see `mosel select --help`); settings without a flag of their own go in --param KEY=VALUE.\n\n\
+Examples:\n  mosel train --dataset iris -o iris.mosel\n  mosel train --data train.csv --target label --model logistic --optimizer adam --lr 0.01 \\\n      --epochs 100 --batch-size 64 --l2 1e-4 --early-stopping 10 -o model.mosel\n  mosel train --dataset digits --model mlp --hidden 64,32 --dropout 0.1 --epochs 50 -o digits.mosel\n  mosel train --dataset wine --model knn --param n_neighbors=7 -o wine.mosel"
 )]
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Model: linear, logistic, softmax or mlp (default: logistic for classes, linear for
-    /// numbers).
+    /// Model: linear, logistic, softmax, mlp, knn, gaussian_nb (default: logistic for
+    /// classes, linear for numbers).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
     /// Hidden layer widths of an MLP, e.g. 64,32 (implies --model mlp).
     #[arg(long, value_name = "W1,W2,...")]
     pub hidden: Option<String>,
     /// MLP activation: relu, tanh or gelu.
-    #[arg(long, value_name = "ACT", default_value = "relu")]
-    pub activation: Activation,
+    #[arg(long, value_name = "ACT")]
+    pub activation: Option<String>,
     /// MLP dropout probability on hidden activations.
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    pub dropout: f64,
+    #[arg(long, value_name = "P")]
+    pub dropout: Option<String>,
     /// Optimizer: gd, sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, lbfgs
     /// (default: lbfgs for linear models, adam for MLPs).
     #[arg(long, value_name = "OPT")]
-    pub optimizer: Option<OptimizerSpec>,
+    pub optimizer: Option<String>,
     /// Learning rate (default: the optimizer's; L-BFGS needs none).
     #[arg(long, value_name = "LR")]
-    pub lr: Option<f64>,
+    pub lr: Option<String>,
     /// Learning-rate schedule: constant, step:<epochs>:<gamma>, exp:<gamma>, cosine[:<min_lr>].
-    #[arg(long, value_name = "SCHED", default_value = "constant")]
-    pub schedule: Schedule,
+    #[arg(long, value_name = "SCHED")]
+    pub schedule: Option<String>,
     /// Epochs of linear learning-rate warm-up.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub warmup: usize,
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<String>,
     /// Maximum epochs (L-BFGS: iterations; default 100, MLPs 200).
     #[arg(long, value_name = "N")]
-    pub epochs: Option<usize>,
+    pub epochs: Option<String>,
     /// Mini-batch size of the stochastic optimizers (default 32; MLPs 200).
     #[arg(long, value_name = "N")]
-    pub batch_size: Option<usize>,
+    pub batch_size: Option<String>,
     /// Loss: mse, mae, huber[:delta], bce, cross_entropy (default: from the task).
     #[arg(long, value_name = "LOSS")]
-    pub loss: Option<Loss>,
+    pub loss: Option<String>,
     /// L1 penalty strength.
-    #[arg(long, value_name = "A", default_value_t = 0.0)]
-    pub l1: f64,
+    #[arg(long, value_name = "A")]
+    pub l1: Option<String>,
     /// L2 penalty strength, (l2/2)·|w|² (scikit-learn's C corresponds to 1/(C·rows)).
-    #[arg(long, value_name = "A", default_value_t = 0.0)]
-    pub l2: f64,
+    #[arg(long, value_name = "A")]
+    pub l2: Option<String>,
     /// Clip gradients to this Euclidean norm.
     #[arg(long, value_name = "NORM")]
-    pub clip: Option<f64>,
+    pub clip: Option<String>,
     /// Stop when the training loss improves by less than this for --n-iter-no-change epochs.
     #[arg(long, value_name = "TOL")]
-    pub tol: Option<f64>,
-    /// Epochs without improvement for --tol.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub n_iter_no_change: usize,
+    pub tol: Option<String>,
+    /// Epochs without improvement for --tol (default 10).
+    #[arg(long, value_name = "N")]
+    pub n_iter_no_change: Option<String>,
     /// Stop when the largest gradient component falls below this.
     #[arg(long, value_name = "TOL")]
-    pub gtol: Option<f64>,
+    pub gtol: Option<String>,
     /// Early stopping: epochs without validation improvement before stopping.
     #[arg(long, value_name = "PATIENCE")]
     pub early_stopping: Option<usize>,
     /// Smallest validation-loss decrease that counts as improvement.
-    #[arg(long, value_name = "D", default_value_t = 0.0)]
-    pub min_delta: f64,
+    #[arg(long, value_name = "D")]
+    pub min_delta: Option<String>,
     /// Fraction of rows held out for validation (with --early-stopping or --validation).
     #[arg(long, value_name = "F", default_value_t = 0.1)]
     pub validation_fraction: f64,
@@ -91,6 +91,9 @@ pub struct Args {
     /// without early stopping.
     #[arg(long)]
     pub validation: bool,
+    /// Any other setting of the model's family, e.g. --param n_neighbors=7 (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub params: Vec<(String, String)>,
     /// Do not standardize numeric features.
     #[arg(long)]
     pub no_scale: bool,
@@ -120,78 +123,60 @@ struct Report<'a> {
     features: usize,
     model: String,
     n_params: usize,
-    config: &'a TrainConfig,
-    summary: &'a TrainSummary,
+    params: &'a serde_json::Value,
+    summary: Option<&'a TrainSummary>,
     history: &'a [EpochRecord],
     output: Option<String>,
 }
 
-/// Builds the training configuration from the flags.
-pub fn config_from(args: &Args, task: Task) -> Result<TrainConfig> {
-    let mut model: ModelKind = match (&args.model, &args.hidden) {
-        (Some(m), _) => m.parse().map_err(anyhow::Error::msg)?,
-        (None, Some(_)) => "mlp".parse().map_err(anyhow::Error::msg)?,
-        (None, None) if task == Task::Regression => ModelKind::Linear,
-        (None, None) => ModelKind::Logistic,
-    };
-    if let Some(h) = &args.hidden {
-        let ModelKind::Mlp { hidden, .. } = &mut model else {
-            bail!("--hidden is for --model mlp");
-        };
-        *hidden = match format!("mlp:{h}")
-            .parse::<ModelKind>()
-            .map_err(anyhow::Error::msg)?
-        {
-            ModelKind::Mlp { hidden, .. } => hidden,
-            _ => unreachable!(),
-        };
+/// The candidate the flags describe (one model family with its settings).
+pub fn candidate_from(args: &Args, task: Task) -> Result<Candidate> {
+    let patience = args.early_stopping.map(|p| p.to_string());
+    let fraction = args
+        .early_stopping
+        .map(|_| args.validation_fraction.to_string());
+    let flags: [(&str, Option<&String>); 19] = [
+        ("model", args.model.as_ref()),
+        ("hidden", args.hidden.as_ref()),
+        ("activation", args.activation.as_ref()),
+        ("dropout", args.dropout.as_ref()),
+        ("optimizer", args.optimizer.as_ref()),
+        ("lr", args.lr.as_ref()),
+        ("schedule", args.schedule.as_ref()),
+        ("warmup_epochs", args.warmup.as_ref()),
+        ("epochs", args.epochs.as_ref()),
+        ("batch_size", args.batch_size.as_ref()),
+        ("loss", args.loss.as_ref()),
+        ("l1", args.l1.as_ref()),
+        ("l2", args.l2.as_ref()),
+        ("clip_norm", args.clip.as_ref()),
+        ("tol", args.tol.as_ref()),
+        ("n_iter_no_change", args.n_iter_no_change.as_ref()),
+        ("gtol", args.gtol.as_ref()),
+        ("patience", patience.as_ref()),
+        ("validation_fraction", fraction.as_ref()),
+    ];
+    let mut pairs: Vec<(&str, &str)> = flags
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (*k, v.as_str())))
+        .collect();
+    if let Some(d) = &args.min_delta {
+        pairs.push(("min_delta", d));
     }
-    if let ModelKind::Mlp {
-        activation,
-        dropout,
-        ..
-    } = &mut model
-    {
-        *activation = args.activation;
-        *dropout = args.dropout;
-    } else if args.dropout > 0.0 {
-        bail!("--dropout is for --model mlp");
+    if args.no_scale {
+        pairs.push(("scale", "false"));
     }
-    let mut cfg = TrainConfig::new(model);
-    if let Some(o) = args.optimizer {
-        cfg.optimizer = o;
-        if !o.full_batch() && cfg.batch_size.is_none() {
-            cfg.batch_size = Some(32);
-        }
+    pairs.extend(args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut candidates = Spec::from_pairs(pairs)?.build(task)?;
+    if candidates.len() != 1 {
+        bail!(
+            "these flags describe {} models; `mosel train` trains one",
+            candidates.len()
+        );
     }
-    if args.lr.is_some() && matches!(cfg.optimizer, OptimizerSpec::Lbfgs { .. }) {
-        eprintln!("note: L-BFGS chooses its own step lengths; --lr is ignored");
-    }
-    cfg.lr = args.lr;
-    cfg.schedule = args.schedule;
-    cfg.warmup_epochs = args.warmup;
-    if let Some(e) = args.epochs {
-        cfg.epochs = e;
-    }
-    if args.batch_size.is_some() {
-        cfg.batch_size = args.batch_size;
-    }
-    cfg.loss = args.loss;
-    cfg.l1 = args.l1;
-    cfg.l2 = args.l2;
-    cfg.clip_norm = args.clip;
-    cfg.tol = args.tol;
-    cfg.n_iter_no_change = args.n_iter_no_change;
-    cfg.gtol = args.gtol;
-    cfg.early_stopping = args.early_stopping.map(|patience| EarlyStopping {
-        patience,
-        min_delta: args.min_delta,
-        validation_fraction: args.validation_fraction,
-        restore_best: true,
-    });
-    cfg.seed = args.seed;
-    cfg.validate()?;
-    Ok(cfg)
+    let mut c = candidates.remove(0);
+    c.name = c.family().label(&c.model, &c.params);
+    Ok(c)
 }
 
 /// Refuses infinite numbers in numeric feature columns, naming the column and the data row
@@ -222,7 +207,7 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("warning: {w}");
     }
     check_infinite(&problem.features)?;
-    let cfg = config_from(&args, problem.task)?;
+    let candidate = candidate_from(&args, problem.task)?;
     let n = problem.target.len();
     let hold_out = args.early_stopping.is_some() || args.validation;
     let (train_rows, val_rows) = if hold_out {
@@ -244,11 +229,11 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{n} rows are too few to hold out a validation split");
     }
     // The pipeline is fitted on the training rows only: the validation rows stay unseen.
-    let popts = PipelineOptions {
-        scale: !args.no_scale,
-        ..PipelineOptions::default()
-    };
-    let pipeline = Pipeline::fit(&problem.features, Some(&train_rows), &popts)?;
+    let pipeline = Pipeline::fit(
+        &problem.features,
+        Some(&train_rows),
+        &candidate.preprocessing,
+    )?;
     let x = pipeline.transform(&problem.features, Some(&train_rows))?;
     let y = problem.target.select_rows(&train_rows);
     let val = if hold_out {
@@ -280,17 +265,15 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
 
-    let mut model = Model::new(cfg.clone())?;
+    let mut model = candidate.learner(x.n_rows, args.seed)?;
     let names = pipeline.feature_names().to_vec();
     let pb = if args.quiet || args.json {
         ProgressBar::hidden()
     } else {
-        let pb =
-            ProgressBar::with_draw_target(Some(cfg.epochs as u64), ProgressDrawTarget::stderr());
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template("{spinner} epoch {pos}/{len} [{bar:30}] {elapsed} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} epoch {pos} {elapsed} {msg}")
+                .expect("valid template"),
         );
         pb
     };
@@ -310,10 +293,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     let fitted = model.fit(&x, &y, opts);
     pb.finish_and_clear();
-    let history =
-        fitted.with_context(|| format!("training {} with {}", cfg.model, cfg.optimizer))?;
-    let summary =
-        TrainSummary::from_history(&history, x.n_rows).context("training ran no epoch")?;
+    let described = candidate.describe();
+    let history = fitted.with_context(|| format!("training {described}"))?;
+    let summary = TrainSummary::from_history(&history, x.n_rows);
     if let Some(path) = &args.report {
         let header = mosel_report::Header {
             title: Some(format!("mosel train — {source}")),
@@ -322,39 +304,39 @@ pub fn run(args: Args) -> Result<()> {
             target: Some(target.clone()),
             n_rows: Some(n as u64),
             n_features: Some(x.n_cols as u64),
-            seed: Some(cfg.seed),
+            seed: Some(args.seed),
             mosel_version: env!("CARGO_PKG_VERSION").to_string(),
             duration_s: Some(history.seconds),
             command: std::env::args().collect(),
             validation: hold_out.then(|| format!("hold-out of {} rows", val_rows.len())),
             extra: vec![
-                ("model".into(), cfg.model.to_string()),
-                ("optimizer".into(), cfg.optimizer.to_string()),
+                ("model".into(), described.clone()),
                 ("parameters".into(), model.n_params().to_string()),
             ],
             ..Default::default()
         };
         let mut input = mosel_report::ReportInput::new(header);
-        let loss_name = model.fitted().map(|f| f.loss.to_string());
-        input.learning_curves.push(mosel_report::LearningCurve {
-            name: format!("{} with {}", cfg.model, cfg.optimizer),
-            loss: loss_name,
-            train_loss: history.records.iter().map(|r| r.train_loss).collect(),
-            val_loss: history.records.iter().filter_map(|r| r.val_loss).collect(),
-            best_epoch: history.best_epoch,
-            stopped_epoch: (history.stop == mosel_train::StopReason::EarlyStopping)
-                .then_some(history.records.len()),
-            patience: args.early_stopping,
-        });
+        if !history.records.is_empty() {
+            input.learning_curves.push(mosel_report::LearningCurve {
+                name: candidate.name.clone(),
+                loss: None,
+                train_loss: history.records.iter().map(|r| r.train_loss).collect(),
+                val_loss: history.records.iter().filter_map(|r| r.val_loss).collect(),
+                best_epoch: history.best_epoch,
+                stopped_epoch: (history.stop == mosel_train::StopReason::EarlyStopping)
+                    .then_some(history.records.len()),
+                patience: args.early_stopping,
+            });
+        }
         super::report::write_report(&input, path)?;
     }
     if let Some(out) = &args.output {
         let info = SaveInfo {
             target: Some(target.clone()),
             pipeline: Some(serde_json::to_value(&pipeline)?),
-            summary: Some(summary.clone()),
+            summary: summary.clone(),
         };
-        file::save(out, &model, &info)
+        file::save(out, model.as_ref(), &info)
             .with_context(|| format!("saving the model to {}", out.display()))?;
     }
     if args.json {
@@ -364,30 +346,35 @@ pub fn run(args: Args) -> Result<()> {
             task: problem.task,
             rows: n,
             features: x.n_cols,
-            model: cfg.model.to_string(),
+            model: described,
             n_params: model.n_params(),
-            config: &cfg,
-            summary: &summary,
+            params: &candidate.params,
+            summary: summary.as_ref(),
             history: &history.records,
             output: args.output.as_ref().map(|p| p.display().to_string()),
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    let metric = match summary.metric {
-        HistoryMetric::Accuracy => "accuracy",
-        HistoryMetric::R2 => "R²",
-    };
     println!(
-        "{source}: {} {} on {} rows x {} features ({} parameters), target '{target}' ({})",
-        cfg.model,
-        cfg.optimizer,
+        "{source}: {described} on {} rows x {} features ({} parameters), target '{target}' ({})",
         x.n_rows,
         x.n_cols,
         model.n_params(),
         problem.task
     );
-    let loss_head = if problem.task == Task::Regression && cfg.standardize_target {
+    let Some(summary) = summary else {
+        println!("fitted without iterations in {:.2}s", history.seconds);
+        if let Some(out) = &args.output {
+            println!("model saved to {}", out.display());
+        }
+        return Ok(());
+    };
+    let metric = match summary.metric {
+        HistoryMetric::Accuracy => "accuracy",
+        HistoryMetric::R2 => "R²",
+    };
+    let loss_head = if problem.task == Task::Regression && candidate.standardizes_target() {
         "loss (standardized target)"
     } else {
         "loss"

@@ -133,9 +133,9 @@ pub fn grid(args: &[String]) -> Result<(), String> {
         "gridsearch logistic 10 C x 5-fold 30 feat",
         best,
         json!({
-            "best_C": cands[chosen].c,
+            "best_C": cands[chosen].params["C"],
             "best_mean": sel.leaderboard.row(chosen).map(|r| r.metrics[0].mean),
-            "C": cands.iter().map(|c| c.c).collect::<Vec<_>>(),
+            "C": cands.iter().map(|c| c.params["C"].clone()).collect::<Vec<_>>(),
             "fold_scores": fold_scores,
             "max_iterations": iterations,
             "threads": sel.run.threads,
@@ -179,7 +179,7 @@ pub fn rows(args: &[String]) -> Result<(), String> {
             "select",
             &format!("rows {n}"),
             s,
-            json!({"best_C": cands[chosen].c, "fits": 51}),
+            json!({"best_C": cands[chosen].params["C"], "fits": 51}),
         );
     }
     Ok(())

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let opts = CvOptions::new(Splitter::new(strategy), task);
-    let cands = default_candidates(task);
+    let cands = default_candidates(task, data.n_rows());
     let run = cross_validate(&data, &cands, &opts, None)?;
     println!(
         "{} fits in {:.2}s on {} threads",

@@ -1,9 +1,11 @@
-//! Candidates: a model, its optimizer, their hyperparameters and the preprocessing options,
-//! from flags, from a TOML file, or the default set for the task.
+//! Candidates: a model of one of the [model families](crate::family), its hyperparameters
+//! and the preprocessing options, from flags, from a TOML file, from tuning trials, or the
+//! default set for the task.
 //!
-//! Every way of writing a candidate goes through the same table of keys ([`KEYS`]). A key
-//! given several values (an array in TOML, a repeated flag on the command line) makes a grid:
-//! one candidate per combination.
+//! Every way of writing a candidate gives the same settings (key → value), which the
+//! model's family checks into its typed hyperparameters. A key given several values (an
+//! array in TOML, a repeated flag on the command line) makes a grid: one candidate per
+//! combination.
 //!
 //! ```toml
 //! # candidates.toml
@@ -21,310 +23,164 @@
 //! hidden = [[32], [64, 32]]
 //! optimizer = "adam"
 //! lr = [0.001, 0.01]
+//!
+//! [[candidate]]
+//! model = "knn"
+//! n_neighbors = [5, 15]
 //! ```
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use mosel_data::{Impute, PipelineOptions, Task, UnknownCategory};
-use mosel_train::{
-    Activation, EarlyStopping, Learner, Loss, Model, ModelKind, OptimizerSpec, Schedule,
-    TrainConfig,
-};
+use mosel_train::{Learner, TrainConfig};
 
 use crate::error::{Result, SelectError};
+use crate::family::{self, Family, FitContext, ParamError, Settings, typed};
 
-/// One candidate: how to preprocess, which model, how to train it.
+/// One candidate: how to preprocess, which model, with which hyperparameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// A unique, human-readable name.
     pub name: String,
-    /// The model and its training configuration. Its `seed` is replaced per fold by the
-    /// cross-validation seed, and its `l2` by `1 / (C · n_train)` when `c` is set.
-    pub config: TrainConfig,
-    /// scikit-learn's inverse regularisation strength `C`: the L2 strength is then
-    /// `l2 = 1 / (C · n_train)` for each fit on `n_train` rows (mosel's objective is the
-    /// *mean* loss plus `(l2/2)‖w‖²`; scikit-learn's is `C ·` the *sum* plus `½‖w‖²`).
-    pub c: Option<f64>,
+    /// The model: a name one of the [`FAMILIES`](crate::family::FAMILIES) answers to.
+    pub model: String,
+    /// The model family's checked hyperparameters.
+    pub params: Value,
+    /// The task the candidate was built for.
+    pub task: Task,
     /// Preprocessing, fitted inside every fold on its training rows only.
     pub preprocessing: PipelineOptions,
 }
 
 impl Candidate {
-    /// The training configuration for a fit on `n_train` rows with `seed`.
-    pub fn config_for(&self, n_train: usize, seed: u64) -> TrainConfig {
-        let mut cfg = self.config.clone();
-        if let Some(c) = self.c {
-            cfg.l2 = 1.0 / (c * n_train.max(1) as f64);
-        }
-        cfg.seed = seed;
-        cfg
-    }
-
-    /// A one-line description of the model, optimizer and the hyperparameters that matter.
-    pub fn describe(&self) -> String {
-        let cfg = &self.config;
-        let mut parts = vec![cfg.model.to_string(), cfg.optimizer.name().to_string()];
-        if !matches!(cfg.optimizer, OptimizerSpec::Lbfgs { .. }) {
-            parts.push(format!("lr={}", fmt_g(cfg.learning_rate())));
-            if !cfg.optimizer.full_batch() {
-                parts.push(format!(
-                    "batch={}",
-                    cfg.batch_size.map_or("32".to_string(), |b| b.to_string())
-                ));
-            }
-        }
-        match self.c {
-            Some(c) => parts.push(format!("C={}", fmt_g(c))),
-            None if cfg.l2 > 0.0 => parts.push(format!("l2={}", fmt_g(cfg.l2))),
-            None => {}
-        }
-        if cfg.l1 > 0.0 {
-            parts.push(format!("l1={}", fmt_g(cfg.l1)));
-        }
-        parts.push(format!("epochs={}", cfg.epochs));
-        if let Some(es) = &cfg.early_stopping {
-            parts.push(format!("early-stop(patience={})", es.patience));
-        }
-        if !self.preprocessing.scale {
-            parts.push("unscaled".into());
-        }
-        parts.join(" ")
+    /// The candidate's model family.
+    pub fn family(&self) -> &'static dyn Family {
+        family::family_of(&self.model).expect("candidates are built from registered models")
     }
 
     /// An unfitted learner for a fit on `n_train` rows seeded with `seed`: the one way the
     /// cross-validation engine, tuning and refits build a candidate's model.
     pub fn learner(&self, n_train: usize, seed: u64) -> Result<Box<dyn Learner>> {
-        Ok(Box::new(Model::new(self.config_for(n_train, seed))?))
+        let fit = FitContext {
+            task: self.task,
+            n_train,
+            seed,
+        };
+        Ok(self.family().learner(&self.model, &self.params, &fit)?)
+    }
+
+    /// The training configuration of one fit on `n_train` rows with `seed`, for candidates
+    /// of the families trained by mosel's optimizers (`None` for the others).
+    pub fn train_config(&self, n_train: usize, seed: u64) -> Option<TrainConfig> {
+        if !self.family().trained_by_optimizers() {
+            return None;
+        }
+        family::training::stored(&self.params)
+            .fit_config(&self.model, self.task, n_train, seed)
+            .ok()
     }
 
     /// True when a regression fit trains on the standardised target (its losses are then in
     /// standardised units).
     pub fn standardizes_target(&self) -> bool {
-        self.config.standardize_target
+        self.family().standardizes_target(&self.params)
     }
 
     /// True when the candidate holds out part of its training rows for early stopping.
     pub fn early_stopping(&self) -> bool {
-        self.config.early_stopping.is_some()
+        self.family().early_stopping(&self.params)
     }
-}
 
-/// Formats a float compactly: `0.001`, `1e-05`, `100`.
-pub fn fmt_g(v: f64) -> String {
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
-        let s = format!("{v:e}");
-        // 1e-4 rather than 1e-4 with a mantissa like 1.0
-        s.replace(".0e", "e")
-    } else {
-        let s = format!("{v}");
-        if s.len() > 8 {
-            format!("{v:.6}")
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_string()
-        } else {
-            s
+    /// A one-line description of the model and the hyperparameters that matter.
+    pub fn describe(&self) -> String {
+        let mut s = self.family().describe(&self.model, &self.params);
+        if !self.preprocessing.scale {
+            s.push_str(" unscaled");
         }
+        s
     }
 }
 
-/// The type of a candidate key's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// Text.
-    Text,
-    /// A real number.
-    Float,
-    /// A non-negative integer.
-    Int,
-    /// true / false.
-    Bool,
-    /// A list of positive integers (hidden widths).
-    IntList,
+/// The typed preprocessing settings of a candidate.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreprocessingParams {
+    /// Standardise numeric features (default true).
+    scale: Option<bool>,
+    /// Missing values: mean, median, mode or reject.
+    impute: Option<String>,
+    /// One-hot columns kept per categorical feature.
+    max_categories: Option<usize>,
+    /// Unseen categories: ignore or error.
+    unknown_categories: Option<String>,
 }
 
-/// Every key a candidate accepts, its type and what it means.
-pub const KEYS: &[(&str, KeyKind, &str)] = &[
-    (
-        "name",
-        KeyKind::Text,
-        "the candidate's name (default: built from its settings)",
-    ),
-    (
-        "model",
-        KeyKind::Text,
-        "linear, logistic, softmax, mlp or mlp:<w1>,<w2>,...",
-    ),
-    (
-        "hidden",
-        KeyKind::IntList,
-        "MLP hidden layer widths, e.g. [64, 32]",
-    ),
-    (
-        "activation",
-        KeyKind::Text,
-        "MLP activation: relu, tanh or gelu",
-    ),
-    ("dropout", KeyKind::Float, "MLP dropout probability"),
-    (
-        "optimizer",
-        KeyKind::Text,
-        "gd, sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad or lbfgs",
-    ),
-    ("lr", KeyKind::Float, "learning rate"),
-    (
-        "schedule",
-        KeyKind::Text,
-        "constant, step:<epochs>:<gamma>, exp:<gamma> or cosine[:<min_lr>]",
-    ),
-    (
-        "warmup_epochs",
-        KeyKind::Int,
-        "epochs of linear learning-rate warm-up",
-    ),
-    (
-        "epochs",
-        KeyKind::Int,
-        "maximum epochs (iterations for L-BFGS)",
-    ),
-    (
-        "batch_size",
-        KeyKind::Int,
-        "mini-batch size of the stochastic optimizers",
-    ),
-    (
-        "momentum",
-        KeyKind::Float,
-        "momentum coefficient (momentum, nesterov)",
-    ),
-    ("beta1", KeyKind::Float, "Adam/AdamW first-moment decay"),
-    ("beta2", KeyKind::Float, "Adam/AdamW second-moment decay"),
-    (
-        "eps",
-        KeyKind::Float,
-        "epsilon of Adam, AdamW, RMSprop, Adagrad",
-    ),
-    (
-        "weight_decay",
-        KeyKind::Float,
-        "AdamW decoupled weight decay",
-    ),
-    ("rho", KeyKind::Float, "RMSprop decay"),
-    ("memory", KeyKind::Int, "L-BFGS memory (correction pairs)"),
-    ("l1", KeyKind::Float, "L1 penalty strength"),
-    (
-        "l2",
-        KeyKind::Float,
-        "L2 penalty strength: (l2/2)·‖w‖² added to the mean loss",
-    ),
-    (
-        "C",
-        KeyKind::Float,
-        "scikit-learn's C: l2 = 1 / (C · training rows)",
-    ),
-    ("clip_norm", KeyKind::Float, "clip gradients to this norm"),
-    (
-        "tol",
-        KeyKind::Float,
-        "stop when the loss improves by less than this",
-    ),
-    (
-        "n_iter_no_change",
-        KeyKind::Int,
-        "epochs without improvement > tol before stopping",
-    ),
-    (
-        "gtol",
-        KeyKind::Float,
-        "stop when the largest gradient component is at most this",
-    ),
-    (
-        "loss",
-        KeyKind::Text,
-        "mse, mae, huber[:<delta>], bce or cross_entropy (default: from the task)",
-    ),
-    (
-        "early_stopping",
-        KeyKind::Bool,
-        "hold out part of the training rows and stop when their loss stalls",
-    ),
-    (
-        "patience",
-        KeyKind::Int,
-        "early-stopping patience (turns early stopping on)",
-    ),
-    (
-        "validation_fraction",
-        KeyKind::Float,
-        "share of training rows held out for early stopping",
-    ),
-    (
-        "scale",
-        KeyKind::Bool,
-        "standardise numeric features (default true)",
-    ),
-    (
-        "impute",
-        KeyKind::Text,
-        "missing values: mean, median, mode or reject",
-    ),
-    (
-        "max_categories",
-        KeyKind::Int,
-        "one-hot columns kept per categorical feature",
-    ),
-    (
-        "unknown_categories",
-        KeyKind::Text,
-        "unseen categories: ignore or error",
-    ),
-];
+impl PreprocessingParams {
+    fn options(&self) -> std::result::Result<PipelineOptions, ParamError> {
+        let mut pre = PipelineOptions::default();
+        pre.scale = self.scale.unwrap_or(pre.scale);
+        if let Some(s) = &self.impute {
+            pre.impute = s
+                .parse::<Impute>()
+                .map_err(|m| ParamError::key("impute", m))?;
+        }
+        if let Some(m) = self.max_categories {
+            if m == 0 {
+                return Err(ParamError::key(
+                    "max_categories",
+                    "'max_categories' must be at least 1",
+                ));
+            }
+            pre.max_categories = m;
+        }
+        if let Some(s) = &self.unknown_categories {
+            pre.unknown = match s.to_ascii_lowercase().as_str() {
+                "ignore" => UnknownCategory::Ignore,
+                "error" => UnknownCategory::Error,
+                _ => {
+                    return Err(ParamError::key(
+                        "unknown_categories",
+                        format!("unknown categories: use ignore or error, got '{s}'"),
+                    ));
+                }
+            };
+        }
+        Ok(pre)
+    }
+}
 
-/// The names of every key, for error messages.
+/// Keys of the candidate itself: its name and model.
+const CANDIDATE_KEYS: [&str; 2] = ["name", "model"];
+
+/// Every key a candidate may have: its name and model, every family's hyperparameters and
+/// the preprocessing settings.
 pub fn key_names() -> Vec<String> {
-    KEYS.iter().map(|k| k.0.to_string()).collect()
-}
-
-fn key_kind(key: &str) -> Option<KeyKind> {
-    KEYS.iter().find(|k| k.0 == key).map(|k| k.1)
-}
-
-/// A typed value of a candidate key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// Text.
-    Text(String),
-    /// A number.
-    Float(f64),
-    /// An integer.
-    Int(i64),
-    /// A boolean.
-    Bool(bool),
-    /// A list of integers.
-    IntList(Vec<i64>),
-}
-
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Text(s) => f.write_str(s),
-            Value::Float(v) => f.write_str(&fmt_g(*v)),
-            Value::Int(v) => write!(f, "{v}"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::IntList(v) => {
-                let s: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-                write!(f, "[{}]", s.join(","))
+    let mut keys: Vec<&str> = CANDIDATE_KEYS.to_vec();
+    for f in family::FAMILIES {
+        for k in f.keys() {
+            if !keys.contains(k) {
+                keys.push(k);
             }
         }
     }
+    keys.extend(family::fields::<PreprocessingParams>());
+    keys.into_iter().map(str::to_string).collect()
+}
+
+/// True when `key`'s single value is a list in some family (e.g. an MLP's `hidden`).
+fn is_list_key(key: &str) -> bool {
+    family::FAMILIES
+        .iter()
+        .any(|f| f.list_keys().contains(&key))
 }
 
 /// One key of a candidate specification with its values (several make a grid).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// The key (one of [`KEYS`]).
+    /// The key.
     pub key: String,
     /// Its values; more than one expands into one candidate per value.
     pub values: Vec<Value>,
@@ -337,30 +193,48 @@ pub struct Entry {
 pub struct Spec {
     /// The entries, in the order given.
     pub entries: Vec<Entry>,
-    /// Where the specification came from (file name or `flags`).
+    /// Where the specification came from (file name, `flags` or `trial parameters`).
     pub origin: String,
     /// 1-based line of the specification's table in its file.
     pub line: Option<usize>,
 }
 
+/// A flag's text as a value: a whole number, a finite number, true / false, or text.
+fn value_of_text(text: &str) -> Value {
+    let t = text.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    if let Ok(x) = t.parse::<f64>()
+        && x.is_finite()
+    {
+        return Value::from(x);
+    }
+    match t.to_ascii_lowercase().as_str() {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(t.to_string()),
+    }
+}
+
 impl Spec {
     /// A specification from `(key, text)` pairs such as command-line flags. A key given
-    /// more than once makes a grid. Text is parsed by the key's type; lists of integers as
-    /// `64,32`.
+    /// more than once makes a grid. Values are read as numbers, true / false or text (lists
+    /// of widths as `64,32`); the model's family checks them when the grid is built.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut spec = Spec {
             origin: "flags".into(),
             ..Spec::default()
         };
+        let names = key_names();
         for (key, text) in pairs {
-            let kind = key_kind(key).ok_or_else(|| {
-                SelectError::BadCandidate(format!(
+            if !names.iter().any(|k| k == key) {
+                return Err(SelectError::BadCandidate(format!(
                     "unknown candidate setting '{key}'; valid settings are: {}",
-                    key_names().join(", ")
-                ))
-            })?;
-            let value = parse_text(kind, text)
-                .map_err(|m| SelectError::BadCandidate(format!("--{}: {m}", flag_name(key))))?;
+                    names.join(", ")
+                )));
+            }
+            let value = value_of_text(text);
             match spec.entries.iter_mut().find(|e| e.key == key) {
                 Some(e) => e.values.push(value),
                 None => spec.entries.push(Entry {
@@ -405,7 +279,6 @@ impl Spec {
         let mut out = Vec::with_capacity(total);
         for combo in 0..total {
             let mut rest = combo;
-            let mut chosen: Vec<(&Entry, &Value)> = Vec::with_capacity(entries.len());
             // Last key varies fastest.
             let mut picks = vec![0; entries.len()];
             for (i, e) in entries.iter().enumerate().rev() {
@@ -413,14 +286,19 @@ impl Spec {
                 picks[i] = rest % n;
                 rest /= n;
             }
-            for (i, e) in entries.iter().enumerate() {
-                chosen.push((e, &e.values[picks[i]]));
-            }
+            let chosen: Vec<(&Entry, &Value)> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (*e, &e.values[picks[i]]))
+                .collect();
             out.push(build_one(&chosen, &varied, task, self)?);
         }
         Ok(out)
     }
 }
+
+/// The origin of specifications built from tuning trials.
+pub const TRIAL_ORIGIN: &str = "trial parameters";
 
 /// The largest grid one specification may expand to.
 pub const MAX_GRID: usize = 10_000;
@@ -429,365 +307,166 @@ fn flag_name(key: &str) -> String {
     key.replace('_', "-").to_lowercase()
 }
 
-fn parse_text(kind: KeyKind, text: &str) -> std::result::Result<Value, String> {
-    let t = text.trim();
-    match kind {
-        KeyKind::Text => Ok(Value::Text(t.to_string())),
-        KeyKind::Float => t
-            .parse::<f64>()
-            .map(Value::Float)
-            .map_err(|_| format!("'{t}' is not a number")),
-        KeyKind::Int => t
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| format!("'{t}' is not a whole number")),
-        KeyKind::Bool => match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" | "on" => Ok(Value::Bool(true)),
-            "false" | "no" | "0" | "off" => Ok(Value::Bool(false)),
-            _ => Err(format!("'{t}' is not true or false")),
-        },
-        KeyKind::IntList => t
-            .split(',')
-            .map(|w| w.trim().parse::<i64>())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map(Value::IntList)
-            .map_err(|_| format!("'{t}' is not a list of widths like 64,32")),
+/// The model a candidate's settings ask for: `model`, an MLP when only `hidden` is given,
+/// else the task's linear model.
+fn model_of(chosen: &[(&Entry, &Value)], task: Task) -> std::result::Result<String, ParamError> {
+    let get = |k: &str| chosen.iter().find(|(e, _)| e.key == k).map(|(_, v)| *v);
+    match get("model") {
+        Some(Value::String(s)) => {
+            let l = s.to_ascii_lowercase();
+            if l.starts_with("mlp:") {
+                return Ok(l);
+            }
+            let f = family::family_of(&l).ok_or_else(|| {
+                ParamError::key(
+                    "model",
+                    format!(
+                        "unknown model '{s}': use {}",
+                        family::model_names().join(", ")
+                    ),
+                )
+            })?;
+            let canonical = f
+                .models()
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(&l))
+                .expect("the family answers to it");
+            Ok(canonical.to_string())
+        }
+        Some(v) => Err(ParamError::key(
+            "model",
+            format!("'model' must be text, got {v}"),
+        )),
+        None if get("hidden").is_some() => Ok("mlp".into()),
+        None if task.is_classification() => Ok("logistic".into()),
+        None => Ok("linear".into()),
     }
 }
 
-/// Builds one candidate from one value per key.
+/// Builds one candidate from one point of the grid.
 fn build_one(
     chosen: &[(&Entry, &Value)],
     varied: &[&str],
     task: Task,
     spec: &Spec,
 ) -> Result<Candidate> {
-    let get = |k: &str| {
-        chosen
-            .iter()
-            .find(|(e, _)| e.key == k)
-            .map(|(e, v)| (*e, *v))
+    let line_of = |key: Option<&str>| {
+        key.and_then(|k| chosen.iter().find(|(e, _)| e.key == k))
+            .and_then(|(e, _)| e.line)
+            .or(spec.line)
     };
-    let err = |e: &Entry, message: String| match e.line {
-        Some(line) => SelectError::CandidateFile {
-            file: spec.origin.clone(),
-            line,
-            message,
-        },
-        None => SelectError::BadCandidate(format!("--{}: {message}", flag_name(&e.key))),
-    };
-    let whole_err = |message: String| match spec.line {
-        Some(line) => SelectError::CandidateFile {
-            file: spec.origin.clone(),
-            line,
-            message,
-        },
-        None => SelectError::BadCandidate(message),
-    };
-    let text = |k: &str| -> Result<Option<(&Entry, String)>> {
-        match get(k) {
-            None => Ok(None),
-            Some((e, Value::Text(s))) => Ok(Some((e, s.clone()))),
-            Some((e, v)) => Err(err(e, format!("'{k}' must be text, got {v}"))),
+    let err = |pe: ParamError| {
+        let line = line_of(pe.key.as_deref());
+        match (line, &pe.key) {
+            (Some(line), _) => SelectError::CandidateFile {
+                file: spec.origin.clone(),
+                line,
+                message: pe.message,
+            },
+            (None, Some(k)) if spec.origin == "flags" => {
+                SelectError::BadCandidate(format!("--{}: {}", flag_name(k), pe.message))
+            }
+            (None, Some(k)) if spec.origin == TRIAL_ORIGIN => {
+                SelectError::BadCandidate(format!("`{k}`: {}", pe.message))
+            }
+            (None, _) => SelectError::BadCandidate(pe.message),
         }
     };
-    let float = |k: &str| -> Result<Option<(&Entry, f64)>> {
-        match get(k) {
-            None => Ok(None),
-            Some((e, Value::Float(x))) if x.is_finite() => Ok(Some((e, *x))),
-            Some((e, Value::Int(i))) => Ok(Some((e, *i as f64))),
-            Some((e, v)) => Err(err(e, format!("'{k}' must be a finite number, got {v}"))),
-        }
-    };
-    let int = |k: &str| -> Result<Option<(&Entry, usize)>> {
-        match get(k) {
-            None => Ok(None),
-            Some((e, Value::Int(i))) if *i >= 0 => Ok(Some((e, *i as usize))),
-            Some((e, v)) => Err(err(
-                e,
-                format!("'{k}' must be a whole number >= 0, got {v}"),
-            )),
-        }
-    };
-    let boolean = |k: &str| -> Result<Option<(&Entry, bool)>> {
-        match get(k) {
-            None => Ok(None),
-            Some((e, Value::Bool(b))) => Ok(Some((e, *b))),
-            Some((e, v)) => Err(err(e, format!("'{k}' must be true or false, got {v}"))),
-        }
-    };
-
-    // The model.
-    let mut model = match text("model")? {
-        Some((e, s)) => s.parse::<ModelKind>().map_err(|m| err(e, m))?,
-        None if get("hidden").is_some() => ModelKind::Mlp {
-            hidden: vec![100],
-            activation: Activation::Relu,
-            dropout: 0.0,
-        },
-        None if task.is_classification() => ModelKind::Logistic,
-        None => ModelKind::Linear,
-    };
-    if task.is_classification() && model == ModelKind::Linear {
-        let (e, _) = get("model").expect("model was given");
-        return Err(err(
-            e,
-            format!("linear regression cannot do {task} classification; use logistic or softmax"),
-        ));
+    let mut model = model_of(chosen, task).map_err(err)?;
+    // `mlp:64,32` is shorthand for an MLP with those hidden widths.
+    let mut shorthand_hidden = None;
+    if let Some(w) = model.strip_prefix("mlp:") {
+        shorthand_hidden = Some(Value::String(w.to_string()));
+        model = "mlp".into();
     }
-    if !task.is_classification() && matches!(model, ModelKind::Logistic | ModelKind::Softmax) {
-        let (e, _) = get("model").expect("model was given");
-        return Err(err(
-            e,
-            format!(
-                "{} regression is a classifier; for a regression target use linear or mlp",
-                model.name()
-            ),
-        ));
-    }
-    let mlp_only = |k: &str| -> Result<()> {
-        match get(k) {
-            Some((e, _)) if !matches!(model, ModelKind::Mlp { .. }) => Err(err(
-                e,
-                format!("'{k}' applies to MLPs only, not to {}", model.name()),
-            )),
-            _ => Ok(()),
-        }
-    };
-    mlp_only("hidden")?;
-    mlp_only("activation")?;
-    mlp_only("dropout")?;
-    if let ModelKind::Mlp {
-        hidden,
-        activation,
-        dropout,
-    } = &mut model
-    {
-        if let Some((e, v)) = get("hidden") {
-            match v {
-                Value::IntList(w) if !w.is_empty() && w.iter().all(|&x| x > 0) => {
-                    *hidden = w.iter().map(|&x| x as usize).collect();
-                }
-                Value::Int(x) if *x > 0 => *hidden = vec![*x as usize],
+    let family = family::family_of(&model).expect("model_of returns registered models");
+    family
+        .check_task(&model, task)
+        .map_err(|m| err(ParamError::key("model", m)))?;
+    let pre_keys = family::fields::<PreprocessingParams>();
+    let mut model_settings = Settings::new();
+    let mut pre_settings = Settings::new();
+    let mut name = None;
+    for (e, v) in chosen {
+        match e.key.as_str() {
+            "model" => {}
+            "name" => match v {
+                Value::String(s) => name = Some(s.clone()),
                 v => {
-                    return Err(err(
-                        e,
-                        format!("'hidden' must be a list of positive widths, got {v}"),
-                    ));
+                    return Err(err(ParamError::key(
+                        "name",
+                        format!("'name' must be text, got {v}"),
+                    )));
                 }
+            },
+            k if pre_keys.contains(&k) => {
+                pre_settings.insert(k.to_string(), (*v).clone());
             }
-        }
-        if let Some((e, s)) = text("activation")? {
-            *activation = s.parse().map_err(|m| err(e, m))?;
-        }
-        if let Some((_, d)) = float("dropout")? {
-            *dropout = d;
-        }
-    }
-    let mut cfg = TrainConfig::new(model);
-    if let Some((e, s)) = text("optimizer")? {
-        cfg.optimizer = s.parse().map_err(|m| err(e, m))?;
-        if !matches!(cfg.model, ModelKind::Mlp { .. }) && !cfg.optimizer.full_batch() {
-            cfg.batch_size = None;
-        }
-    }
-    // Optimizer hyperparameters, each valid for some optimizers only.
-    let opt_name = cfg.optimizer.name();
-    let wrong_opt = |e: &Entry, for_: &str| {
-        err(
-            e,
-            format!(
-                "'{}' applies to {for_}, not to the {opt_name} optimizer",
-                e.key
-            ),
-        )
-    };
-    if let Some((e, m)) = float("momentum")? {
-        match &mut cfg.optimizer {
-            OptimizerSpec::Momentum { momentum } | OptimizerSpec::Nesterov { momentum } => {
-                *momentum = m
+            k if family.keys().contains(&k) => {
+                model_settings.insert(k.to_string(), (*v).clone());
             }
-            _ => return Err(wrong_opt(e, "momentum and nesterov")),
-        }
-    }
-    for key in ["beta1", "beta2"] {
-        if let Some((e, b)) = float(key)? {
-            match &mut cfg.optimizer {
-                OptimizerSpec::Adam { beta1, beta2, .. }
-                | OptimizerSpec::AdamW { beta1, beta2, .. } => {
-                    *(if key == "beta1" { beta1 } else { beta2 }) = b
-                }
-                _ => return Err(wrong_opt(e, "adam and adamw")),
+            k => {
+                return Err(err(ParamError::key(
+                    k,
+                    format!(
+                        "'{k}' is not a setting of {model}; its settings are: {}",
+                        family.keys().join(", ")
+                    ),
+                )));
             }
         }
     }
-    if let Some((e, x)) = float("eps")? {
-        match &mut cfg.optimizer {
-            OptimizerSpec::Adam { eps, .. }
-            | OptimizerSpec::AdamW { eps, .. }
-            | OptimizerSpec::RmsProp { eps, .. }
-            | OptimizerSpec::Adagrad { eps } => *eps = x,
-            _ => return Err(wrong_opt(e, "adam, adamw, rmsprop and adagrad")),
-        }
+    if let Some(h) = shorthand_hidden {
+        model_settings.entry("hidden").or_insert(h);
     }
-    if let Some((e, x)) = float("weight_decay")? {
-        match &mut cfg.optimizer {
-            OptimizerSpec::AdamW { weight_decay, .. } => *weight_decay = x,
-            _ => return Err(wrong_opt(e, "adamw")),
-        }
-    }
-    if let Some((e, x)) = float("rho")? {
-        match &mut cfg.optimizer {
-            OptimizerSpec::RmsProp { rho, .. } => *rho = x,
-            _ => return Err(wrong_opt(e, "rmsprop")),
-        }
-    }
-    if let Some((e, x)) = int("memory")? {
-        match &mut cfg.optimizer {
-            OptimizerSpec::Lbfgs { memory } => *memory = x,
-            _ => return Err(wrong_opt(e, "lbfgs")),
-        }
-    }
-    if let Some((e, lr)) = float("lr")? {
-        if matches!(cfg.optimizer, OptimizerSpec::Lbfgs { .. }) {
-            return Err(err(
-                e,
-                "L-BFGS chooses its own step length by line search; drop 'lr' or pick another optimizer".into(),
-            ));
-        }
-        cfg.lr = Some(lr);
-    }
-    if let Some((e, s)) = text("schedule")? {
-        cfg.schedule = s.parse::<Schedule>().map_err(|m| err(e, m))?;
-    }
-    if let Some((_, w)) = int("warmup_epochs")? {
-        cfg.warmup_epochs = w;
-    }
-    if let Some((_, n)) = int("epochs")? {
-        cfg.epochs = n;
-    }
-    if let Some((e, b)) = int("batch_size")? {
-        if cfg.optimizer.full_batch() {
-            return Err(err(
-                e,
-                format!("the {opt_name} optimizer always uses the full batch; drop 'batch_size'"),
-            ));
-        }
-        cfg.batch_size = Some(b);
-    }
-    if let Some((_, x)) = float("l1")? {
-        cfg.l1 = x;
-    }
-    if let Some((_, x)) = float("l2")? {
-        cfg.l2 = x;
-    }
-    let c = match float("C")? {
-        Some((e, _)) if get("l2").is_some() => {
-            return Err(err(
-                e,
-                "give either 'C' (scikit-learn's inverse strength) or 'l2', not both".into(),
-            ));
-        }
-        Some((e, c)) if c <= 0.0 => return Err(err(e, format!("'C' must be positive, got {c}"))),
-        Some((_, c)) => Some(c),
-        None => None,
-    };
-    if let Some((_, x)) = float("clip_norm")? {
-        cfg.clip_norm = Some(x);
-    }
-    if let Some((_, x)) = float("tol")? {
-        cfg.tol = Some(x);
-    }
-    if let Some((_, n)) = int("n_iter_no_change")? {
-        cfg.n_iter_no_change = n;
-    }
-    if let Some((_, x)) = float("gtol")? {
-        cfg.gtol = Some(x);
-    }
-    if let Some((e, s)) = text("loss")? {
-        cfg.loss = Some(s.parse::<Loss>().map_err(|m| err(e, m))?);
-    }
-    let es_on = boolean("early_stopping")?.map(|(_, b)| b);
-    let patience = int("patience")?;
-    let vfrac = float("validation_fraction")?;
-    if es_on.unwrap_or(patience.is_some() || vfrac.is_some()) {
-        let mut es = EarlyStopping::default();
-        if let Some((_, p)) = patience {
-            es.patience = p;
-        }
-        if let Some((_, f)) = vfrac {
-            es.validation_fraction = f;
-        }
-        cfg.early_stopping = Some(es);
-    }
-    let mut pre = PipelineOptions::default();
-    if let Some((_, s)) = boolean("scale")? {
-        pre.scale = s;
-    }
-    if let Some((e, s)) = text("impute")? {
-        pre.impute = s.parse::<Impute>().map_err(|m| err(e, m))?;
-    }
-    if let Some((e, m)) = int("max_categories")? {
-        if m == 0 {
-            return Err(err(e, "'max_categories' must be at least 1".into()));
-        }
-        pre.max_categories = m;
-    }
-    if let Some((e, s)) = text("unknown_categories")? {
-        pre.unknown = match s.to_ascii_lowercase().as_str() {
-            "ignore" => UnknownCategory::Ignore,
-            "error" => UnknownCategory::Error,
-            _ => {
-                return Err(err(
-                    e,
-                    format!("unknown categories: use ignore or error, got '{s}'"),
-                ));
-            }
-        };
-    }
-    cfg.validate().map_err(|e| whole_err(e.to_string()))?;
-
-    let name = match text("name")? {
-        Some((_, n)) if varied.iter().all(|k| *k == "name") => n,
-        Some((_, n)) => {
+    let params = family.params(&model, &model_settings, task).map_err(err)?;
+    let preprocessing = typed::<PreprocessingParams>(&pre_settings)
+        .and_then(|p| p.options())
+        .map_err(err)?;
+    let name = match name {
+        Some(n) if varied.iter().all(|k| *k == "name") => n,
+        Some(n) => {
             let suffix: Vec<String> = chosen
                 .iter()
                 .filter(|(e, _)| varied.contains(&e.key.as_str()) && e.key != "name")
-                .map(|(e, v)| format!("{}={v}", e.key))
+                .map(|(e, v)| format!("{}={}", e.key, value_text(v)))
                 .collect();
             format!("{n} {}", suffix.join(" "))
         }
-        None => auto_name(&cfg, chosen, varied),
+        None => {
+            let mut name = family.label(&model, &params);
+            for (e, v) in chosen {
+                let key = e.key.as_str();
+                if matches!(key, "model" | "optimizer" | "hidden" | "name")
+                    || !(family.name_keys().contains(&key) || varied.contains(&key))
+                {
+                    continue;
+                }
+                name.push_str(&format!(" {key}={}", value_text(v)));
+            }
+            name
+        }
     };
     Ok(Candidate {
         name,
-        config: cfg,
-        c,
-        preprocessing: pre,
+        model,
+        params,
+        task,
+        preprocessing,
     })
 }
 
-/// `logistic/adam lr=0.01 l2=1e-4`: model and optimizer, the learning rate and penalties
-/// that were given, and every other key that varies in the grid.
-fn auto_name(cfg: &TrainConfig, chosen: &[(&Entry, &Value)], varied: &[&str]) -> String {
-    let model = match &cfg.model {
-        ModelKind::Mlp { hidden, .. } => {
-            let h: Vec<String> = hidden.iter().map(|w| w.to_string()).collect();
-            format!("mlp[{}]", h.join("-"))
+/// A value as names show it: `0.001`, `1e-5`, `[64,32]`, `adam`.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => family::fmt_g(n.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(a) => {
+            let s: Vec<String> = a.iter().map(value_text).collect();
+            format!("[{}]", s.join(","))
         }
-        m => m.name().to_string(),
-    };
-    let mut name = format!("{model}/{}", cfg.optimizer.name());
-    for (e, v) in chosen {
-        let key = e.key.as_str();
-        if matches!(key, "model" | "optimizer" | "hidden" | "name")
-            || !(matches!(key, "lr" | "l2" | "C" | "l1") || varied.contains(&key))
-        {
-            continue;
-        }
-        name.push_str(&format!(" {}={v}", e.key));
+        v => v.to_string(),
     }
-    name
 }
 
 /// Makes names unique by appending ` #2`, ` #3`, ... to repeats.
@@ -910,11 +589,11 @@ fn table_spec(
         line: Some(line),
         entries: Vec::new(),
     };
+    let names = key_names();
     for (k, v) in table.iter() {
         let key = k.get_ref().as_ref();
         let kline = line_of(text, k.span().start);
-        let Some(kind) = key_kind(key) else {
-            let names = key_names();
+        if !names.iter().any(|n| n == key) {
             return Err(SelectError::UnknownKey {
                 file: origin.to_string(),
                 line: kline,
@@ -922,28 +601,28 @@ fn table_spec(
                 suggestion: mosel_data::error::closest(key, names.iter().map(String::as_str)),
                 valid: names,
             });
-        };
+        }
         let bad = |m: String| SelectError::CandidateFile {
             file: origin.to_string(),
             line: kline,
             message: format!("'{key}': {m}"),
         };
-        let values = match (kind, v.get_ref()) {
+        let values = match v.get_ref() {
             // A list of widths is one value; a list of lists is a grid.
-            (KeyKind::IntList, toml::de::DeValue::Array(a))
-                if a.iter().all(|x| !x.get_ref().is_array()) =>
+            toml::de::DeValue::Array(a)
+                if is_list_key(key) && a.iter().all(|x| !x.get_ref().is_array()) =>
             {
-                vec![scalar(kind, v.get_ref()).map_err(bad)?]
+                vec![json_of(v.get_ref()).map_err(bad)?]
             }
-            (_, toml::de::DeValue::Array(a)) => {
+            toml::de::DeValue::Array(a) => {
                 if a.is_empty() {
                     return Err(bad("an empty list gives no candidates".into()));
                 }
                 a.iter()
-                    .map(|x| scalar(kind, x.get_ref()).map_err(bad))
+                    .map(|x| json_of(x.get_ref()).map_err(bad))
                     .collect::<Result<Vec<_>>>()?
             }
-            (_, x) => vec![scalar(kind, x).map_err(bad)?],
+            x => vec![json_of(x).map_err(bad)?],
         };
         spec.entries.push(Entry {
             key: key.to_string(),
@@ -954,129 +633,47 @@ fn table_spec(
     Ok(spec)
 }
 
-fn scalar(kind: KeyKind, v: &toml::de::DeValue<'_>) -> std::result::Result<Value, String> {
+/// A TOML value as JSON: whole numbers, finite numbers, text, booleans and lists of them.
+fn json_of(v: &toml::de::DeValue<'_>) -> std::result::Result<Value, String> {
     use toml::de::DeValue;
-    let int_of = |v: &DeValue<'_>| -> Option<i64> {
-        v.as_integer()
-            .and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok())
-    };
-    match kind {
-        KeyKind::Text => v
-            .as_str()
-            .map(|s| Value::Text(s.to_string()))
-            .ok_or_else(|| format!("expected text, got a {}", v.type_str())),
-        KeyKind::Float => {
-            if let Some(i) = int_of(v) {
-                return Ok(Value::Float(i as f64));
-            }
-            let f = v
-                .as_float()
-                .ok_or_else(|| format!("expected a number, got a {}", v.type_str()))?;
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .map(Value::from)
+            .map_err(|_| format!("'{}' is not a whole number", i.as_str())),
+        DeValue::Float(f) => {
             let s = f.as_str().replace('_', "");
-            match s.as_str() {
-                "inf" | "+inf" | "-inf" | "nan" | "+nan" | "-nan" => {
-                    Err(format!("expected a finite number, got {s}"))
-                }
-                _ => s
-                    .parse::<f64>()
-                    .map(Value::Float)
-                    .map_err(|_| format!("'{s}' is not a number")),
+            match s.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Value::from(x)),
+                Ok(_) => Err(format!("expected a finite number, got {s}")),
+                Err(_) => Err(format!("'{s}' is not a number")),
             }
         }
-        KeyKind::Int => int_of(v)
-            .map(Value::Int)
-            .ok_or_else(|| format!("expected a whole number, got a {}", v.type_str())),
-        KeyKind::Bool => v
-            .as_bool()
-            .map(Value::Bool)
-            .ok_or_else(|| format!("expected true or false, got a {}", v.type_str())),
-        KeyKind::IntList => match v {
-            DeValue::Array(a) => a
-                .iter()
-                .map(|x| int_of(x.get_ref()))
-                .collect::<Option<Vec<_>>>()
-                .map(Value::IntList)
-                .ok_or_else(|| "expected a list of whole numbers like [64, 32]".to_string()),
-            x => int_of(x)
-                .map(|i| Value::IntList(vec![i]))
-                .ok_or_else(|| format!("expected a list of widths, got a {}", v.type_str())),
-        },
+        DeValue::String(s) => Ok(Value::String(s.to_string())),
+        DeValue::Boolean(b) => Ok(Value::Bool(*b)),
+        DeValue::Array(a) => a.iter().map(|x| json_of(x.get_ref())).collect(),
+        x => Err(format!(
+            "expected a number, text or true/false, got a {}",
+            x.type_str()
+        )),
     }
 }
 
-/// The default candidates for a task: they answer "which model and which optimizer, for
-/// this data?".
-///
-/// * classification: logistic regression trained with L-BFGS (L2 strengths 1e-4..0.1),
-///   full-batch GD (lr 0.1, 1), mini-batch SGD (lr 0.01, 0.1) and Adam (lr 0.001, 0.01), each
-///   with L2 1e-4 and 0.01, and two MLPs (one hidden layer of 32; 64 and 32) with Adam;
-/// * regression: the same with linear regression, GD at lr 0.02 / 0.2 and SGD at
-///   0.001 / 0.01.
-///
-/// First-order optimizers stop when the training loss improves by less than 1e-4 for 10
-/// epochs (scikit-learn's `tol` / `n_iter_no_change`).
-pub fn default_candidates(task: Task) -> Vec<Candidate> {
-    let classification = task.is_classification();
-    let linear = if classification { "logistic" } else { "linear" };
-    // Regression on a standardised target has a larger curvature than the cross-entropy,
-    // so the first-order grids are a step lower (GD at 0.3 already oscillates on
-    // correlated features).
-    let (gd, sgd) = if classification {
-        (["0.1", "1"], ["0.01", "0.1"])
-    } else {
-        (["0.02", "0.2"], ["0.001", "0.01"])
-    };
-    let mut specs: Vec<Vec<(&str, Vec<&str>)>> = vec![
-        vec![
-            ("model", vec![linear]),
-            ("optimizer", vec!["lbfgs"]),
-            ("l2", vec!["1e-4", "1e-3", "1e-2", "1e-1"]),
-        ],
-        vec![
-            ("model", vec![linear]),
-            ("optimizer", vec!["gd"]),
-            ("lr", gd.to_vec()),
-            ("l2", vec!["1e-4", "1e-2"]),
-            ("epochs", vec!["300"]),
-            ("tol", vec!["1e-4"]),
-        ],
-        vec![
-            ("model", vec![linear]),
-            ("optimizer", vec!["sgd"]),
-            ("lr", sgd.to_vec()),
-            ("l2", vec!["1e-4", "1e-2"]),
-            ("batch_size", vec!["32"]),
-            ("epochs", vec!["50"]),
-            ("tol", vec!["1e-4"]),
-        ],
-        vec![
-            ("model", vec![linear]),
-            ("optimizer", vec!["adam"]),
-            ("lr", vec!["0.001", "0.01"]),
-            ("l2", vec!["1e-4", "1e-2"]),
-            ("batch_size", vec!["32"]),
-            ("epochs", vec!["100"]),
-            ("tol", vec!["1e-4"]),
-        ],
-    ];
-    for hidden in ["32", "64,32"] {
-        specs.push(vec![
-            ("model", vec!["mlp"]),
-            ("hidden", vec![hidden]),
-            ("optimizer", vec!["adam"]),
-            ("lr", vec!["0.001"]),
-            ("l2", vec!["1e-4"]),
-            ("epochs", vec!["200"]),
-            ("tol", vec!["1e-4"]),
-        ]);
-    }
+/// The default candidates of every family for `select` on `n_rows` rows of a `task`
+/// target: they answer "which model and which optimizer, for this data?" (see each
+/// family's `default_candidates`).
+pub fn default_candidates(task: Task, n_rows: usize) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for s in specs {
-        let pairs = s
-            .iter()
-            .flat_map(|(k, vs)| vs.iter().map(move |v| (*k, *v)));
-        let spec = Spec::from_pairs(pairs).expect("default candidate keys are valid");
-        out.extend(spec.build(task).expect("default candidates are valid"));
+    for f in family::FAMILIES {
+        if !f.models().iter().any(|m| f.check_task(m, task).is_ok()) {
+            continue;
+        }
+        for grid in f.default_candidates(task, n_rows) {
+            let pairs = grid
+                .iter()
+                .flat_map(|(k, vs)| vs.iter().map(move |v| (*k, *v)));
+            let spec = Spec::from_pairs(pairs).expect("default candidate keys are valid");
+            out.extend(spec.build(task).expect("default candidates are valid"));
+        }
     }
     dedupe_names(&mut out);
     out
@@ -1090,15 +687,18 @@ mod tests {
     fn c_maps_to_l2_per_training_rows() {
         let spec = Spec::from_pairs([("C", "0.5")]).unwrap();
         let c = &spec.build(Task::Binary).unwrap()[0];
-        assert_eq!(c.config_for(400, 7).l2, 1.0 / 200.0);
-        assert_eq!(c.config_for(400, 7).seed, 7);
+        let cfg = crate::family::training::stored(&c.params)
+            .fit_config(&c.model, Task::Binary, 400, 7)
+            .unwrap();
+        assert_eq!(cfg.l2, 1.0 / 200.0);
+        assert_eq!(cfg.seed, 7);
     }
 
     #[test]
-    fn fmt_g_is_compact() {
-        assert_eq!(fmt_g(1e-4), "1e-4");
-        assert_eq!(fmt_g(0.01), "0.01");
-        assert_eq!(fmt_g(1.0), "1");
-        assert_eq!(fmt_g(0.000774263682681127), "7.74263682681127e-4");
+    fn keys_of_every_family_are_candidate_keys() {
+        let keys = key_names();
+        for k in ["name", "model", "lr", "hidden", "scale", "impute"] {
+            assert!(keys.iter().any(|x| x == k), "{k}");
+        }
     }
 }

@@ -31,7 +31,7 @@
 //!     nested: None,
 //!     refit: true,
 //! };
-//! let selection = select(&data, &default_candidates(task), &options, None)?;
+//! let selection = select(&data, &default_candidates(task, data.n_rows()), &options, None)?;
 //! let winner = selection.leaderboard.selected.unwrap();
 //! println!("{}", selection.run.candidates[winner].candidate.name);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -40,6 +40,7 @@
 pub mod candidate;
 pub mod cv;
 pub mod error;
+pub mod family;
 pub mod leaderboard;
 pub mod metric;
 mod nan;

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use mosel_data::{Pipeline, Problem};
-use mosel_train::{FitOptions, History, Learner, Model, Predictions};
+use mosel_train::{FitOptions, History, Learner, Predictions};
 
 use crate::candidate::Candidate;
 use crate::cv::{TrainingCurve, fold_seed, standardized};
@@ -16,7 +16,7 @@ pub struct Refit {
     /// The preprocessing pipeline fitted on all rows.
     pub pipeline: Pipeline,
     /// The fitted model.
-    pub model: Model,
+    pub model: Box<dyn Learner>,
     /// The fit's history.
     pub curve: TrainingCurve,
     /// The raw history (for the model file's summary).
@@ -47,7 +47,7 @@ pub fn refit(
     let pipeline = Pipeline::fit(&problem.features, Some(rows), &candidate.preprocessing)?;
     let x = pipeline.transform(&problem.features, Some(rows))?;
     let y = problem.target.select_rows(rows);
-    let mut model = Model::new(candidate.config_for(rows.len(), fold_seed(seed, usize::MAX)))?;
+    let mut model = candidate.learner(rows.len(), fold_seed(seed, usize::MAX))?;
     let t0 = Instant::now();
     let history = model.fit(
         &x,
@@ -98,7 +98,7 @@ impl Refit {
             pipeline: Some(pipeline),
             summary: mosel_train::TrainSummary::from_history(&self.history, n_train),
         };
-        mosel_train::file::save(path, &self.model, &info)?;
+        mosel_train::file::save(path, self.model.as_ref(), &info)?;
         Ok(())
     }
 

@@ -322,7 +322,7 @@ impl SelectionResults {
                 name: run.candidates[s].candidate.name.clone(),
                 n_rows: n,
                 n_features: r.pipeline.feature_names().len(),
-                n_params: mosel_train::Learner::n_params(&r.model),
+                n_params: r.model.n_params(),
                 fit_seconds: r.fit_seconds,
                 train_scores: r.train_scores.clone(),
                 curve: r.curve.clone(),

@@ -15,7 +15,7 @@
 //!   preprocessing fitted inside every fold, once per distinct preprocessing); each objective
 //!   is the mean over folds. With pruning, the first fold (the only one of a hold-out split)
 //!   trains first and reports its per-epoch validation score to the study, which may stop it.
-//! * [`importances`]: how much of the objective's variation each parameter explains.
+//! * parameter importances come from the study (`Study::importances`).
 //!
 //! ```
 //! use mosel_data::{DataSource, ReadOptions};
@@ -62,8 +62,7 @@ use crate::metric::Metric;
 use crate::split::{Fold, Splitter};
 
 pub use crate::space::{
-    FIRST_ORDER, STOCHASTIC, TUNING_KEYS, candidate_from_params, check_space, default_space,
-    tunable_names,
+    FIRST_ORDER, STOCHASTIC, candidate_from_params, check_space, default_space, tunable_names,
 };
 
 /// Errors of the tuning layer.

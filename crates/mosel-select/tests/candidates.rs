@@ -26,19 +26,25 @@ scale = false
 "#;
     let c = from_toml(text, "c.toml", Task::Binary).unwrap();
     assert_eq!(c.len(), 3 + 4);
-    assert_eq!(c[0].c, Some(0.01));
-    assert_eq!(c[2].c, Some(100.0));
-    assert!(c.iter().all(|c| c.config.epochs == 200));
-    assert_eq!(c[0].config.optimizer, OptimizerSpec::Lbfgs { memory: 10 });
-    match &c[3].config.model {
+    assert_eq!(c[0].params["C"], 0.01);
+    assert_eq!(c[2].params["C"], 100.0);
+    assert!(
+        c.iter()
+            .all(|c| c.train_config(100, 0).unwrap().epochs == 200)
+    );
+    assert_eq!(
+        c[0].train_config(100, 0).unwrap().optimizer,
+        OptimizerSpec::Lbfgs { memory: 10 }
+    );
+    match &c[3].train_config(100, 0).unwrap().model {
         ModelKind::Mlp { hidden, .. } => assert_eq!(hidden, &vec![32]),
         m => panic!("{m:?}"),
     }
-    match &c[6].config.model {
+    match &c[6].train_config(100, 0).unwrap().model {
         ModelKind::Mlp { hidden, .. } => assert_eq!(hidden, &vec![64, 32]),
         m => panic!("{m:?}"),
     }
-    assert_eq!(c[4].config.lr, Some(0.01));
+    assert_eq!(c[4].train_config(100, 0).unwrap().lr, Some(0.01));
     assert!(!c[4].preprocessing.scale);
     // Names are unique and say what varies.
     let mut names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
@@ -147,10 +153,13 @@ fn flags_make_grids() {
     .unwrap();
     let c = spec.build(Task::Multiclass).unwrap();
     assert_eq!(c.len(), 4);
-    assert_eq!(c[1].config.lr, Some(0.1));
-    assert_eq!(c[1].config.l2, 1e-3);
-    assert_eq!(c[2].config.lr, Some(0.01));
-    let err = Spec::from_pairs([("lr", "x")]).unwrap_err().to_string();
+    assert_eq!(c[1].train_config(100, 0).unwrap().lr, Some(0.1));
+    assert_eq!(c[1].train_config(100, 0).unwrap().l2, 1e-3);
+    assert_eq!(c[2].train_config(100, 0).unwrap().lr, Some(0.01));
+    let err = Spec::from_pairs([("lr", "x")])
+        .and_then(|s| s.build(Task::Binary))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("--lr") && err.contains("not a number"),
         "{err}"
@@ -160,7 +169,12 @@ fn flags_make_grids() {
 #[test]
 fn default_sets_cover_models_and_optimizers() {
     for task in [Task::Binary, Task::Multiclass, Task::Regression] {
-        let c = default_candidates(task);
+        let all = default_candidates(task, 1000);
+        // The optimizer-trained families: 16 linear models and 2 MLPs.
+        let c: Vec<_> = all
+            .iter()
+            .filter(|c| c.train_config(100, 0).is_some())
+            .collect();
         assert_eq!(c.len(), 4 + 4 + 4 + 4 + 2, "{task}");
         let linear = if task.is_classification() {
             ModelKind::Logistic
@@ -170,26 +184,27 @@ fn default_sets_cover_models_and_optimizers() {
         for opt in ["lbfgs", "gd", "sgd", "adam"] {
             assert!(
                 c.iter()
-                    .any(|c| c.config.model == linear && c.config.optimizer.name() == opt),
+                    .map(|c| c.train_config(100, 0).unwrap())
+                    .any(|cfg| cfg.model == linear && cfg.optimizer.name() == opt),
                 "{task}: no {opt}"
             );
         }
         let mlps = c
             .iter()
-            .filter(|c| matches!(c.config.model, ModelKind::Mlp { .. }))
+            .filter(|c| matches!(c.train_config(100, 0).unwrap().model, ModelKind::Mlp { .. }))
             .count();
         assert_eq!(mlps, 2);
-        let mut names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
+        let mut names: Vec<&str> = all.iter().map(|c| c.name.as_str()).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), c.len());
+        assert_eq!(names.len(), all.len());
     }
 }
 
 #[test]
 #[ignore]
 fn print_default_names() {
-    for c in default_candidates(Task::Binary) {
+    for c in default_candidates(Task::Binary, 1000) {
         println!("{:<40} {}", c.name, c.describe());
     }
 }

@@ -86,7 +86,7 @@ fn manual_fold_scores(
     let xte = pipe.transform(&problem.features, Some(test)).unwrap();
     let ytr = problem.target.select_rows(train);
     let yte = problem.target.select_rows(test);
-    let mut model = Model::new(cand.config_for(train.len(), seed)).unwrap();
+    let mut model = Model::new(cand.train_config(train.len(), seed).unwrap()).unwrap();
     model.fit(&xtr, &ytr, FitOptions::default()).unwrap();
     let pred = model.predict(&xte).unwrap();
     metrics

@@ -129,7 +129,7 @@ fn parameters_become_candidates() {
         ],
         Task::Multiclass,
     );
-    let cfg = &c.config;
+    let cfg = &c.train_config(100, 0).unwrap();
     assert_eq!(
         cfg.model,
         ModelKind::Mlp {
@@ -155,7 +155,8 @@ fn parameters_become_candidates() {
         let mut v = base.to_vec();
         v.push(("penalty", s(p)));
         let c = cand(&v, Task::Binary);
-        (c.config.l1, c.config.l2)
+        let cfg = c.train_config(100, 0).unwrap();
+        (cfg.l1, cfg.l2)
     };
     assert_eq!(with("l2"), (0.0, 1e-3));
     assert_eq!(with("l1"), (1e-4, 0.0));
@@ -170,17 +171,16 @@ fn parameters_become_candidates() {
         ],
         Task::Regression,
     );
-    assert_eq!(c.config.model, ModelKind::Linear);
-    assert_eq!(
-        c.config.optimizer,
-        OptimizerSpec::Momentum { momentum: 0.7 }
-    );
+    let cfg = c.train_config(100, 0).unwrap();
+    assert_eq!(cfg.model, ModelKind::Linear);
+    assert_eq!(cfg.optimizer, OptimizerSpec::Momentum { momentum: 0.7 });
     // hidden as text.
     let c = cand(&[("hidden", s("16,8"))], Task::Binary);
-    assert!(matches!(c.config.model, ModelKind::Mlp { ref hidden, .. } if hidden == &[16, 8]));
+    let cfg = c.train_config(100, 0).unwrap();
+    assert!(matches!(cfg.model, ModelKind::Mlp { ref hidden, .. } if hidden == &[16, 8]));
 
     for (bad, want) in [
-        (vec![("lr", s("fast"))], "`lr` takes a number"),
+        (vec![("lr", s("fast"))], "`lr`: 'fast' is not a number"),
         (vec![("colour", s("red"))], "unknown parameter `colour`"),
         (vec![("penalty", s("ridge"))], "`penalty` is one of"),
         (

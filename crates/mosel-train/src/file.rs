@@ -259,7 +259,10 @@ pub fn to_bytes(model: &dyn Learner, info: &SaveInfo) -> Result<Vec<u8>> {
     let mut tensors = saved.tensors;
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(w) = tensors.windows(2).find(|w| w[0].name == w[1].name) {
-        return Err(TrainError::Config(format!("two tensors named {}", w[0].name)));
+        return Err(TrainError::Config(format!(
+            "two tensors named {}",
+            w[0].name
+        )));
     }
     let bytes: Vec<Vec<u8>> = tensors.iter().map(|t| f64_bytes(&t.data)).collect();
     let checksum = checksum(&header_json, bytes.iter().map(Vec::as_slice));
@@ -271,7 +274,12 @@ pub fn to_bytes(model: &dyn Learner, info: &SaveInfo) -> Result<Vec<u8>> {
     let views = tensors
         .iter()
         .zip(&bytes)
-        .map(|(t, b)| Ok((t.name.clone(), TensorView::new(Dtype::F64, t.shape.clone(), b)?)))
+        .map(|(t, b)| {
+            Ok((
+                t.name.clone(),
+                TensorView::new(Dtype::F64, t.shape.clone(), b)?,
+            ))
+        })
         .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
         .map_err(|e| TrainError::Config(format!("cannot build tensors: {e}")))?;
     safetensors::serialize(views, Some(meta))

@@ -12,10 +12,8 @@
 //! Adding a family is one new file in this folder and one line in [`FAMILIES`]; see
 //! `docs/adding-a-model.md`.
 
-pub mod knn;
 pub mod linear;
 pub mod mlp;
-pub mod naive_bayes;
 pub mod training;
 
 use serde::de::{DeserializeOwned, Deserializer, Visitor};
@@ -27,12 +25,7 @@ use mosel_train::{Learner, TrainError};
 use mosel_tune::space::SpaceBuilder;
 
 /// Every model family mosel knows, in the order listings and default sets show them.
-pub static FAMILIES: &[&dyn Family] = &[
-    &linear::Linear,
-    &mlp::Mlp,
-    &knn::Knn,
-    &naive_bayes::GaussianNb,
-];
+pub static FAMILIES: &[&dyn Family] = &[&linear::Linear, &mlp::Mlp];
 
 /// The family that answers to the model name `model` (case-insensitive).
 pub fn family_of(model: &str) -> Option<&'static dyn Family> {
@@ -42,9 +35,32 @@ pub fn family_of(model: &str) -> Option<&'static dyn Family> {
         .find(|f| f.models().iter().any(|m| m.eq_ignore_ascii_case(model)))
 }
 
+/// The fitted learner a model file holds, read back by the family its `model_type` names.
+pub fn restore(file: &ModelFile) -> Result<Box<dyn Learner>, TrainError> {
+    let model = &file.header.model_type;
+    let family = family_of(model).ok_or_else(|| {
+        TrainError::IncompatibleFile(format!(
+            "the file holds a '{model}' model, which this mosel does not know (it knows {}): \
+             upgrade mosel",
+            model_names().join(", ")
+        ))
+    })?;
+    family.restore(file)
+}
+
+/// Reads a model file and its learner.
+pub fn load(path: &std::path::Path) -> Result<(ModelFile, Box<dyn Learner>), TrainError> {
+    let file = mosel_train::file::load(path)?;
+    let learner = restore(&file)?;
+    Ok((file, learner))
+}
+
 /// Every model name of every family, for error messages.
 pub fn model_names() -> Vec<&'static str> {
-    FAMILIES.iter().flat_map(|f| f.models().iter().copied()).collect()
+    FAMILIES
+        .iter()
+        .flat_map(|f| f.models().iter().copied())
+        .collect()
 }
 
 /// Settings of a candidate's model before they are typed: key → JSON value.
@@ -165,6 +181,12 @@ pub trait Family: Sync {
     /// `model` is `space_model`.
     fn add_space(&self, builder: SpaceBuilder, model: &'static str, task: Task) -> SpaceBuilder;
 
+    /// Keys a tuning space may use besides [`Family::keys`] (e.g. an MLP's `layers` and
+    /// `width`); [`Family::from_trial`] turns them into keys.
+    fn tuning_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Turns tuning-only keys of a trial (e.g. an MLP's `layers` and `width`) into the
     /// family's keys.
     fn from_trial(&self, _settings: &mut Settings) -> Result<(), ParamError> {
@@ -193,9 +215,14 @@ pub fn typed<P: DeserializeOwned>(settings: &Settings) -> Result<P, ParamError> 
 
 /// serde's message about a value, in the words of a candidate file.
 fn friendly(message: &str, v: &Value) -> String {
-    let expects_number = ["expected f64", "expected usize", "expected u64", "expected i64"]
-        .iter()
-        .any(|t| message.contains(t));
+    let expects_number = [
+        "expected f64",
+        "expected usize",
+        "expected u64",
+        "expected i64",
+    ]
+    .iter()
+    .any(|t| message.contains(t));
     match v {
         Value::String(s) if expects_number => format!("'{s}' is not a number"),
         _ if expects_number && message.contains("expected f64") => {
@@ -263,7 +290,7 @@ mod tests {
             assert!(family_of(n).is_some(), "{n}");
             assert_eq!(names.iter().filter(|m| *m == n).count(), 1, "{n} twice");
         }
-        assert!(family_of("KNN").is_some());
+        assert!(family_of("MLP").is_some());
         assert!(family_of("forest").is_none());
     }
 
