@@ -96,7 +96,7 @@ pub fn candidate_from_params(params: &[(String, ParamValue)], task: Task) -> Res
         None => "linear".into(),
     };
     if let Some(f) = family::family_of(&model) {
-        f.from_trial(&mut settings)
+        f.trial_settings(&mut settings)
             .map_err(|e| TuningError::Params(e.message))?;
     }
     let spec = Spec {

@@ -152,7 +152,7 @@ impl Family for Linear {
         &["penalty"]
     }
 
-    fn from_trial(&self, settings: &mut Settings) -> Result<(), ParamError> {
+    fn trial_settings(&self, settings: &mut Settings) -> Result<(), ParamError> {
         training::apply_penalty(settings)
     }
 

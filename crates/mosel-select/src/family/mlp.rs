@@ -130,7 +130,7 @@ impl Family for Mlp {
         &["layers", "width", "penalty"]
     }
 
-    fn from_trial(&self, settings: &mut Settings) -> Result<(), ParamError> {
+    fn trial_settings(&self, settings: &mut Settings) -> Result<(), ParamError> {
         let whole = |k: &str, v: &Value| {
             v.as_i64()
                 .or_else(|| v.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64))

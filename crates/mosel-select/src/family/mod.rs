@@ -182,14 +182,14 @@ pub trait Family: Sync {
     fn add_space(&self, builder: SpaceBuilder, model: &'static str, task: Task) -> SpaceBuilder;
 
     /// Keys a tuning space may use besides [`Family::keys`] (e.g. an MLP's `layers` and
-    /// `width`); [`Family::from_trial`] turns them into keys.
+    /// `width`); [`Family::trial_settings`] turns them into keys.
     fn tuning_keys(&self) -> &'static [&'static str] {
         &[]
     }
 
     /// Turns tuning-only keys of a trial (e.g. an MLP's `layers` and `width`) into the
     /// family's keys.
-    fn from_trial(&self, _settings: &mut Settings) -> Result<(), ParamError> {
+    fn trial_settings(&self, _settings: &mut Settings) -> Result<(), ParamError> {
         Ok(())
     }
 
