@@ -14,6 +14,7 @@ use mosel_tune::space::{Choice, Distribution, ParamValue, SearchSpace};
 use crate::candidate::{Candidate, Entry, Spec, TRIAL_ORIGIN, key_names};
 use crate::family::{self, Settings};
 use crate::tuning::{Result, TuningError};
+use mosel_data::error::edit_distance;
 
 pub use crate::family::training::{FIRST_ORDER, STOCHASTIC};
 
@@ -255,20 +256,6 @@ pub fn check_space(space: &SearchSpace, task: Task) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
